@@ -1,0 +1,123 @@
+"""Record scoping: a rep sees their own records, a director their team's, the GM and admin all.
+
+A model takes part by naming its columns: ``__owner_column__`` (the rep who owns a record) and
+``__team_column__`` (the team it belongs to). Features with special rules (a thread seen by its
+escalation target, say) add their own predicates beside these and keep them in their services.
+"""
+from __future__ import annotations
+
+from flask import abort, g, has_app_context
+from sqlalchemy import Select, false, or_, select
+
+from ..core.db import db
+
+
+def managed_team_ids(user) -> set[int] | None:
+    """Teams whose records a user may see as a manager; None means every team."""
+    if user.role in ("gm", "admin"):
+        return None
+    if user.role == "director":
+        # Asked several times per page: remember the answer for the request.
+        cache = g.setdefault("_managed_team_ids", {}) if has_app_context() else {}
+        if user.id not in cache:
+            from ..people.models import Team
+
+            ids = set(db.session.scalars(select(Team.id).where(Team.director_id == user.id)))
+            if user.team_id:
+                ids.add(user.team_id)
+            cache[user.id] = ids
+        return set(cache[user.id])
+    return set()
+
+
+def _columns(model):
+    owner = getattr(model, "__owner_column__", None)
+    team = getattr(model, "__team_column__", None)
+    return (getattr(model, owner) if owner else None), (getattr(model, team) if team else None)
+
+
+def scope_query(stmt: Select, model, user, *, team_visible_to_reps: bool = False) -> Select:
+    """Restrict a select of ``model`` to what ``user`` may see."""
+    if not user.is_authenticated:
+        return stmt.where(false())
+    owner_col, team_col = _columns(model)
+    teams = managed_team_ids(user)
+    if teams is None:
+        return stmt
+    conds = []
+    if teams and team_col is not None:
+        conds.append(team_col.in_(teams))
+    if user.role == "rep":
+        if owner_col is not None:
+            conds.append(owner_col == user.id)
+        if team_visible_to_reps and team_col is not None and user.team_id:
+            conds.append(team_col == user.team_id)
+    if user.role == "director" and owner_col is not None:
+        conds.append(owner_col == user.id)
+    return stmt.where(or_(*conds)) if conds else stmt.where(false())
+
+
+def can_see_record(user, record, *, team_visible_to_reps: bool = False) -> bool:
+    if not user.is_authenticated:
+        return False
+    teams = managed_team_ids(user)
+    if teams is None:
+        return True
+    owner = getattr(record, getattr(record, "__owner_column__", "") or "", None)
+    team = getattr(record, getattr(record, "__team_column__", "") or "", None)
+    if owner is not None and owner == user.id:
+        return True
+    if team is not None and team in teams:
+        return True
+    return bool(team_visible_to_reps and user.role == "rep" and team is not None and team == user.team_id)
+
+
+def can_edit_record(user, record) -> bool:
+    """Owners and their directors edit; the GM reads only (the admin owns no sales data)."""
+    if not user.is_authenticated or user.role in ("gm", "admin"):
+        return False
+    return can_see_record(user, record)
+
+
+def get_scoped_or_404(model, ident, user, **kw):
+    """Load one record the user may see, or 404: a foreign id looks the same as a missing one."""
+    record = db.session.get(model, ident)
+    if record is None or not can_see_record(user, record, **kw):
+        abort(404)
+    return record
+
+
+# People -------------------------------------------------------------------------------------
+
+def visible_users(user) -> Select:
+    """The people a user may look up: everyone for GM/admin, a director's teams, a rep themself."""
+    from ..people.models import User
+
+    stmt = select(User)
+    teams = managed_team_ids(user)
+    if teams is None:
+        return stmt
+    if user.role == "director":
+        return stmt.where(or_(User.team_id.in_(teams), User.id == user.id))
+    return stmt.where(User.id == user.id)
+
+
+def can_see_user(viewer, person) -> bool:
+    if not viewer.is_authenticated:
+        return False
+    if viewer.id == person.id:
+        return True
+    teams = managed_team_ids(viewer)
+    return teams is None or (viewer.role == "director" and person.team_id in teams)
+
+
+def can_manage_user(viewer, person) -> bool:
+    """Admin manages every account; a director manages the reps of their own teams."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.role == "admin":
+        return True
+    if viewer.role == "director" and person.role == "rep":
+        teams = managed_team_ids(viewer) or set()
+        return person.team_id in teams
+    return False

@@ -1,0 +1,1 @@
+"""Shared building blocks every feature uses: database base, column types, periods, money, text."""

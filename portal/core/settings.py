@@ -1,0 +1,54 @@
+"""Company and team settings: a small key/value table with defaults declared by each feature."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import db
+
+# key -> default; features add theirs with ``declare``.
+DEFAULTS: dict[str, Any] = {
+    "company_name": "示例销售有限公司",
+    "default_locale": "zh_CN",
+}
+
+
+class Setting(db.Model):
+    __tablename__ = "setting"
+    __audited__ = True
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)  # "company" or "team:<id>"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+def declare(key: str, default: Any) -> None:
+    DEFAULTS.setdefault(key, default)
+
+
+def _scope(team_id: int | None) -> str:
+    return f"team:{team_id}" if team_id else "company"
+
+
+def get(key: str, team_id: int | None = None) -> Any:
+    """A team's value, else the company's, else the declared default."""
+    scopes = [_scope(team_id), "company"] if team_id else ["company"]
+    rows = {s.scope: s.value for s in db.session.scalars(
+        select(Setting).where(Setting.key == key, Setting.scope.in_(scopes)))}
+    for scope in scopes:
+        if scope in rows:
+            return json.loads(rows[scope])
+    return DEFAULTS.get(key)
+
+
+def put(key: str, value: Any, team_id: int | None = None) -> None:
+    scope = _scope(team_id)
+    row = db.session.get(Setting, (scope, key))
+    if row is None:
+        db.session.add(Setting(scope=scope, key=key, value=json.dumps(value)))
+    else:
+        row.value = json.dumps(value)
+    db.session.flush()

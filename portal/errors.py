@@ -1,0 +1,67 @@
+"""Error pages in the layout and the user's language, revealing nothing of the inside."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .core.db import db
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    403: (_l("Not allowed"), _l("You do not have permission to open this page.")),
+    404: (_l("Not found"), _l("The page or record you asked for does not exist, or is not yours to see.")),
+    405: (_l("Not allowed"), _l("This address cannot be used this way.")),
+    413: (_l("File too large"), _l("The file you sent is larger than the portal accepts.")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes, then try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; please try again.")),
+    503: (_l("Service unavailable"), _l("The database cannot be reached just now. Try again in a moment.")),
+}
+
+
+def render_error(code: int, detail=None):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    return render_template(template, code=code, title=title, message=detail or message), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e):
+        return render_error(400, _l("Your form expired or was sent from elsewhere. Reload the page and "
+                                    "send it again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(e):
+        if e.code in (301, 302, 303, 307, 308):
+            return e
+        return render_error(e.code if e.code in MESSAGES else 500)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_down(e):
+        # An unreachable database is a 503, and the pool is reset so the next request reconnects.
+        app.logger.error("database error: %s", e.__class__.__name__)
+        db.session.rollback()
+        try:
+            db.engine.dispose()
+        except Exception:  # noqa: BLE001,S110 - best effort, the next request retries anyway
+            pass
+        return _bare_503()
+
+    @app.errorhandler(Exception)
+    def unexpected(e):
+        app.logger.exception("unhandled error")
+        db.session.rollback()
+        return render_error(500)
+
+
+def _bare_503():
+    # The layout would ask the database for the user; render the page without it.
+    try:
+        return render_template("errors/standalone.html", code=503, title=MESSAGES[503][0],
+                               message=MESSAGES[503][1]), 503
+    except Exception:  # noqa: BLE001
+        return str(MESSAGES[503][1]), 503

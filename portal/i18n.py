@@ -1,0 +1,121 @@
+"""Languages and locale formatting: which locale a request uses, and the template filters."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .authz import ANYONE, policy
+from .core import settings
+from .core.money import to_money
+from .core.periods import company_tz
+
+bp = Blueprint("i18n", __name__)
+
+
+def translation_directories(app: Flask) -> list[str]:
+    """The core catalog and one per feature package (portal/<feature>/translations)."""
+    root = Path(app.root_path)
+    dirs = [str(root / "translations")]
+    dirs += sorted(str(p) for p in root.glob("*/translations") if p.is_dir())
+    return dirs
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"]) if request else None
+    if best in ("zh", "zh_CN"):
+        return "zh_CN"
+    if best == "en":
+        return "en"
+    return _company_default_locale()
+
+
+def _company_default_locale() -> str:
+    try:
+        value = settings.get("default_locale")
+    except Exception:  # noqa: BLE001 - no database yet (first run before migrations)
+        value = None
+    return value if value in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+@bp.route("/language", methods=["POST"])
+@policy(ANYONE)
+def set_language():
+    """Switch the interface language; a signed-in user keeps the choice on their profile."""
+    from .core.db import db
+
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.flush()
+    from .security import safe_next
+
+    return redirect(safe_next(request.form.get("next")) or url_for("home.index"))
+
+
+# Formatting ----------------------------------------------------------------------------------
+
+def money(value, style: str | None = None) -> str:
+    """¥1,234,567.00, or 123.46 万元 for a Chinese reader who prefers it for large figures."""
+    if value is None or value == "":
+        return "—"
+    amount = to_money(value)
+    if style is None and current_user and current_user.is_authenticated:
+        style = current_user.money_style
+    locale = str(get_locale() or "zh_CN")
+    if style == "wan" and locale.startswith("zh") and abs(amount) >= 10000:
+        return _("%(amount)s 万元", amount=format_decimal(amount / Decimal(10000), format="#,##0.00"))
+    sign = "-" if amount < 0 else ""
+    return f"{sign}¥{format_decimal(abs(amount), format='#,##0.00')}"
+
+
+def fmt_date(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(company_tz()).date()
+    # ISO dates in both languages (the glossary's rule): 2026-11-26.
+    return format_date(value, format="yyyy-MM-dd") if isinstance(value, date) else str(value)
+
+
+def fmt_datetime(value) -> str:
+    if value is None:
+        return "—"
+    return format_datetime(value, format="yyyy-MM-dd HH:mm")
+
+
+def fmt_number(value, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern)
+
+
+def fmt_percent(value) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0.0") + "%"
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.filters.update(
+        money=money, date=fmt_date, datetime=fmt_datetime, number=fmt_number, percent=fmt_percent,
+    )

@@ -1,0 +1,103 @@
+"""Request guards and response headers: the policy check, sessions, CSP and friends."""
+from __future__ import annotations
+
+import hmac
+import time
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, flash, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+
+from .authz import policy_for
+from .core.db import db
+from .extensions import login_manager
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+# Pages a user who must choose a new password may still reach.
+_OPEN_WHILE_PASSWORD_EXPIRED = {"auth.change_password", "auth.logout", "static", "i18n.set_language"}
+
+
+def safe_next(target: str | None) -> str | None:
+    """A ?next= target only when it stays on this site (a path, not //host or a scheme)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+@login_manager.user_loader
+def load_user(alt_id: str):
+    from .people.models import User
+
+    user_id, _, token = alt_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
+    login_manager.login_message_category = "info"
+    # No remember-me cookie: a session ends with its idle or absolute timeout.
+    app.config["REMEMBER_COOKIE_DURATION"] = 0
+
+    @app.before_request
+    def enforce_policy():
+        endpoint = request.endpoint
+        if endpoint is None:  # no route matched: let the 404 handler answer
+            return None
+        rule = policy_for(endpoint)
+        if rule is None:
+            app.logger.error("route %s declares no policy: refused", endpoint)
+            abort(403)
+        if current_user.is_authenticated:
+            started = session.get("auth_at", 0)
+            if time.time() - started > app.config["SESSION_ABSOLUTE_HOURS"] * 3600:
+                logout_user()
+                session.clear()
+                flash(_l("Your session has expired. Please sign in again."), "info")
+                return redirect(url_for("auth.login", next=request.full_path if request.method == "GET"
+                                        else None))
+            if current_user.must_change_password and endpoint not in _OPEN_WHILE_PASSWORD_EXPIRED:
+                return redirect(url_for("auth.change_password"))
+        if rule.allows(current_user):
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        abort(403)
+
+    @app.after_request
+    def security_headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h["X-Content-Type-Options"] = "nosniff"
+        h["X-Frame-Options"] = "DENY"
+        h["Referrer-Policy"] = "same-origin"
+        h["Cross-Origin-Opener-Policy"] = "same-origin"
+        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if app.config.get("HSTS"):
+            h["Strict-Transport-Security"] = "max-age=31536000"
+        if request.headers.get("HX-Request"):
+            h.add("Vary", "HX-Request")
+        if current_user.is_authenticated and request.endpoint != "static":
+            h["Cache-Control"] = "no-store"
+        return response

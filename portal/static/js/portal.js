@@ -1,0 +1,42 @@
+// Behaviour the pages need without inline script (the CSP forbids it).
+(function () {
+  "use strict";
+
+  function onReady(fn) {
+    if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
+  }
+
+  // <select class="js-autosubmit"> sends its form when changed (the language switch, filters).
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.classList && el.classList.contains("js-autosubmit") && el.form) {
+      el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+    }
+  });
+
+  // <form data-confirm="…"> asks before it is sent.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      ev.preventDefault();
+    }
+  }, true);
+
+  // Charts: <div class="js-chart" data-source="id-of-json-script"> (ECharts, when loaded).
+  function drawCharts(root) {
+    if (!window.echarts) { return; }
+    (root || document).querySelectorAll(".js-chart").forEach(function (el) {
+      var src = document.getElementById(el.getAttribute("data-source"));
+      if (!src) { return; }
+      var option = JSON.parse(src.textContent);
+      var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el);
+      chart.setOption(option);
+    });
+  }
+
+  onReady(function () {
+    drawCharts(document);
+    document.body.addEventListener("htmx:afterSwap", function (ev) { drawCharts(ev.target); });
+  });
+})();

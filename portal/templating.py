@@ -1,0 +1,46 @@
+"""What every template can use: navigation, languages, the company name, role labels."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from flask_babel import get_locale
+from flask_login import current_user
+from jinja2 import StrictUndefined
+
+from . import authz
+from .core import settings
+from .core.text import render_markdown
+from .ui import nav_for
+
+
+def role_label(role: str) -> str:
+    from .people.forms import ROLE_LABELS
+
+    return str(ROLE_LABELS.get(role, role))
+
+
+def _company_name() -> str:
+    if "company_name" not in g:
+        try:
+            g.company_name = settings.get("company_name")
+        except Exception:  # noqa: BLE001 - before the first migration, or the database is down
+            g.company_name = settings.DEFAULTS["company_name"]
+    return g.company_name
+
+
+def init_app(app: Flask) -> None:
+    if app.debug or app.testing:
+        # A misspelt variable fails loudly in development and tests instead of printing nothing.
+        app.jinja_env.undefined = StrictUndefined
+
+    @app.context_processor
+    def portal_context():
+        return {
+            "nav_items": nav_for(current_user),
+            "languages": current_app.config["LANGUAGES"],
+            "current_locale": str(get_locale() or "zh_CN"),
+            "company_name": _company_name(),
+            "role_label": role_label,
+            "authz": authz,
+        }
+
+    app.jinja_env.filters["markdown"] = render_markdown
