@@ -20,7 +20,7 @@ def _has_people() -> bool:
 def _print_logins(ctx: dict) -> None:
     from .demo import DEMO_PASSWORD
 
-    click.echo("Demo sign-ins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
     for user in ctx.get("users", {}).values():
         team = user.team.name if user.team else ""
         click.echo(f"  {user.username:<16} {user.role:<9} {team}")

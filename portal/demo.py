@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-DEMO_PASSWORD = "Demo-Portal-2026"
+DEMO_PASSWORD = "Demo-Portal-2026"  # noqa: S105 - the published demo password, printed by `make run`
 SEEDERS: list[tuple[int, Callable]] = []
 
 

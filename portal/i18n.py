@@ -5,8 +5,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from babel import support
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import Domain, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -24,6 +25,34 @@ def translation_directories(app: Flask) -> list[str]:
     dirs = [str(root / "translations")]
     dirs += sorted(str(p) for p in root.glob("*/translations") if p.is_dir())
     return dirs
+
+
+# Babel names Simplified Chinese by its script (zh_Hans_CN); gettext folders use the region (zh_CN).
+_CATALOG_CODES = {"zh_Hans_CN": "zh_CN", "zh_Hans": "zh_CN", "zh": "zh_CN"}
+
+
+class CatalogDomain(Domain):
+    """Flask-Babel's domain, reading each locale's catalogs from the folder named the gettext way."""
+
+    def get_translations(self):
+        locale = get_locale()
+        if locale is None:
+            return support.NullTranslations()
+        key = (str(locale), self.domain[0])
+        if key not in self.cache:
+            code = _CATALOG_CODES.get(str(locale), str(locale))
+            merged = support.Translations()
+            for dirname in self.translation_directories:
+                catalog = support.Translations.load(dirname, [code], self.domain[0])
+                merged.merge(catalog)
+                if hasattr(catalog, "plural"):  # merge() does not carry the plural rule over
+                    merged.plural = catalog.plural
+            self.cache[key] = merged
+        return self.cache[key]
+
+
+def install_domain(babel) -> None:
+    babel.__dict__["domain_instance"] = CatalogDomain(domain="messages")
 
 
 def select_locale() -> str:

@@ -5,7 +5,7 @@ import hmac
 import time
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, flash, redirect, request, session, url_for
+from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
@@ -59,6 +59,13 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     # No remember-me cookie: a session ends with its idle or absolute timeout.
     app.config["REMEMBER_COOKIE_DURATION"] = 0
+
+    @app.before_request
+    def fresh_request_globals():
+        # Each request starts from an empty ``g``: Flask-Login and Flask-Babel cache the user and
+        # locale there, and an app context that outlives one request (the test client re-uses
+        # the test's) must not hand one request's user to the next.
+        g.__dict__.clear()
 
     @app.before_request
     def enforce_policy():

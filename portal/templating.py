@@ -1,13 +1,14 @@
 """What every template can use: navigation, languages, the company name, role labels."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_login import current_user
 from jinja2 import StrictUndefined
 
 from . import authz
 from .core import settings
+from .core.memo import request_memo
 from .core.text import render_markdown
 from .ui import nav_for
 
@@ -19,12 +20,13 @@ def role_label(role: str) -> str:
 
 
 def _company_name() -> str:
-    if "company_name" not in g:
+    memo = request_memo()
+    if "company_name" not in memo:
         try:
-            g.company_name = settings.get("company_name")
+            memo["company_name"] = settings.get("company_name")
         except Exception:  # noqa: BLE001 - before the first migration, or the database is down
-            g.company_name = settings.DEFAULTS["company_name"]
-    return g.company_name
+            memo["company_name"] = settings.DEFAULTS["company_name"]
+    return memo["company_name"]
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,7 @@
     python tools/i18n.py update    extract the strings, merge them into every catalog (en filled in)
     python tools/i18n.py compile   write the .mo files the app reads
     python tools/i18n.py check     list zh_CN messages that are missing, untranslated or fuzzy
+    python tools/i18n.py fill DIR FILE.json   write zh_CN translations {msgid: text} into DIR's catalog
 
 A feature package opts in by holding ``portal/<feature>/translations/``; its catalog covers its
 Python code and ``portal/templates/<feature>/``. Everything else belongs to the core catalog in
@@ -124,6 +125,26 @@ def problems() -> list[str]:
     return out
 
 
+def fill(directory: Path, translations: dict[str, str]) -> int:
+    """Write zh_CN translations (msgid -> text) into a catalog; returns how many were set."""
+    path = _po_path(directory, "zh_CN")
+    catalog = _load(path, "zh_CN")
+    n = 0
+    for msg in catalog:
+        if msg.id and isinstance(msg.id, str) and msg.id in translations:
+            msg.string = translations[msg.id]
+            msg.flags.discard("fuzzy")
+            n += 1
+        elif msg.id and isinstance(msg.id, tuple) and msg.id[0] in translations:
+            text = translations[msg.id[0]]
+            msg.string = (text,) * max(1, len(msg.string) if isinstance(msg.string, tuple) else 1)
+            msg.flags.discard("fuzzy")
+            n += 1
+    with path.open("wb") as fh:
+        write_po(fh, catalog, width=0, sort_output=True)
+    return n
+
+
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "check"
     if command == "update":
@@ -134,5 +155,10 @@ if __name__ == "__main__":
         found = problems()
         print("\n".join(found) or "zh_CN complete")
         sys.exit(1 if found else 0)
+    elif command == "fill":  # python tools/i18n.py fill portal/<feature>/translations file.json
+        import json
+
+        count = fill(ROOT / sys.argv[2], json.loads(Path(sys.argv[3]).read_text(encoding="utf-8")))
+        print(f"{count} translations written")
     else:
         sys.exit(__doc__)

@@ -6,7 +6,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..authz import ADMIN, guard_blueprint
-from ..core import settings
+from ..core import settings as company_settings
 from . import bp
 
 guard_blueprint(bp, ADMIN)
@@ -20,10 +20,10 @@ class CompanySettingsForm(FlaskForm):
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
-    form = CompanySettingsForm(data={k: settings.get(k) for k in ("company_name", "default_locale")})
+    form = CompanySettingsForm(data={k: company_settings.get(k) for k in ("company_name", "default_locale")})
     if form.validate_on_submit():
-        settings.put("company_name", form.company_name.data.strip())
-        settings.put("default_locale", form.default_locale.data)
+        company_settings.put("company_name", form.company_name.data.strip())
+        company_settings.put("default_locale", form.default_locale.data)
         flash(_("Saved."), "success")
         return redirect(url_for("admin.settings"))
     return render_template("admin/settings.html", form=form)

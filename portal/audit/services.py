@@ -40,6 +40,8 @@ def record(action: str, *, obj=None, object_type: str | None = None, object_id=N
            summary: str | None = None, changes: dict | None = None, actor=None,
            actor_name: str | None = None, team_id: int | None = None) -> None:
     """Add an explicit entry (sign-ins, workflow steps) to the current transaction."""
+    # Views pass flask_login's current_user, a proxy: record the object behind it.
+    obj = obj._get_current_object() if hasattr(obj, "_get_current_object") else obj
     actor_id, name = _actor()
     if actor is not None:
         actor_id, name = actor.id, actor.username

@@ -5,10 +5,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..authz import OVERSEERS, guard_blueprint
+from ..core.db import db
 from ..core.pagination import paginate
 from ..core.periods import company_tz
 from ..people.models import User
-from ..core.db import db
 from . import bp
 from .models import AuditEntry
 

@@ -6,10 +6,11 @@ escalation target, say) add their own predicates beside these and keep them in t
 """
 from __future__ import annotations
 
-from flask import abort, g, has_app_context
+from flask import abort
 from sqlalchemy import Select, false, or_, select
 
 from ..core.db import db
+from ..core.memo import request_memo
 
 
 def managed_team_ids(user) -> set[int] | None:
@@ -18,7 +19,7 @@ def managed_team_ids(user) -> set[int] | None:
         return None
     if user.role == "director":
         # Asked several times per page: remember the answer for the request.
-        cache = g.setdefault("_managed_team_ids", {}) if has_app_context() else {}
+        cache = request_memo().setdefault("managed_team_ids", {})
         if user.id not in cache:
             from ..people.models import Team
 

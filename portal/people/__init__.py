@@ -5,11 +5,10 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 
 
 def init_app(app):
-    from . import demo, panels  # noqa: F401 - registers panels and demo data
-
     from flask_babel import lazy_gettext as _l
 
     from ..ui import register_nav
+    from . import demo, panels  # noqa: F401 - registers panels and demo data
 
     register_nav("people.index", _l("People"), {"director", "gm", "admin"}, order=80)
 
