@@ -8,9 +8,23 @@ from flask import Flask
 
 from . import config as cfg
 
-# Feature packages, in the order their blueprints register. Each package exposes ``bp`` and may
-# expose ``init_app(app)`` for panels, CLI commands and demo data.
-FEATURES = ("auth", "people", "home", "audit", "admin")
+# Feature packages register themselves: every package under portal/ that exposes a blueprint ``bp``
+# is mounted, and its ``init_app(app)`` (panels, nav entries, CLI commands, demo data) is called.
+# Adding a feature therefore touches no shared file.
+NOT_FEATURES = {"core", "authz", "migrations", "templates", "static", "translations"}
+
+
+def feature_modules() -> list:
+    import importlib
+    import pkgutil
+
+    modules = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.ispkg and info.name not in NOT_FEATURES:
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            if hasattr(module, "bp"):
+                modules.append(module)
+    return modules
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -51,10 +65,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_features(app: Flask) -> None:
-    import importlib
-
-    for name in FEATURES:
-        module = importlib.import_module(f".{name}", __name__)
+    for module in feature_modules():
         app.register_blueprint(module.bp)
         if hasattr(module, "init_app"):
             module.init_app(app)

@@ -78,7 +78,7 @@ def init_app(app: Flask) -> None:
         """Migrate the database and, when it is empty, load the demo company (used by `make run`)."""
         from .demo import seed_demo
 
-        upgrade()
+        upgrade(revision="heads")
         if demo and not _has_people():
             ctx = seed_demo()
             db.session.commit()

@@ -36,6 +36,7 @@ def base_config(tmp_root: Path) -> dict:
         "SERVER_NAME": None,
         "UPLOAD_FOLDER": str(tmp_root / "uploads"),
         "MAIL_SERVER": "",
+        "SQLITE_IMMEDIATE_OUTSIDE_REQUESTS": False,
     }
 
 
@@ -51,7 +52,7 @@ def _schema(tmp_path_factory):
                 conn.execute(text("CREATE SCHEMA public"))
         from flask_migrate import upgrade
 
-        upgrade()
+        upgrade(revision="heads")
         db.engine.dispose()
     return root
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
@@ -41,7 +41,9 @@ def _wants_write_lock() -> bool:
     # worker wrote in between, whatever the busy timeout. Reads stay deferred so they never queue.
     if has_request_context():
         return request.method not in _SAFE_METHODS
-    return True
+    # Commands (seeding, recycling) write: they take the lock up front too. Tests that share the
+    # database with a live server switch this off so their own reads never hold the lock.
+    return current_app.config.get("SQLITE_IMMEDIATE_OUTSIDE_REQUESTS", True) if has_app_context() else True
 
 
 @event.listens_for(Engine, "connect")

@@ -1,0 +1,99 @@
+"""Uploaded files: checked by content, named by the server, stored outside static/.
+
+A feature keeps its own row for each file (who may see it); this module only checks, stores and
+sends the bytes. Files live under UPLOAD_FOLDER (default instance/uploads) and are only ever sent
+by a view that has checked the user's right to see the record they belong to.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app, send_file
+from flask_babel import gettext as _
+
+from .errors import ServiceError
+
+# What each kind of file must start with (its "magic" bytes), by extension.
+_SIGNATURES = {
+    "pdf": [b"%PDF-"],
+    "png": [b"\x89PNG\r\n\x1a\n"],
+    "jpg": [b"\xff\xd8\xff"],
+    "jpeg": [b"\xff\xd8\xff"],
+    "gif": [b"GIF87a", b"GIF89a"],
+    "webp": [b"RIFF"],
+    "docx": [b"PK\x03\x04"],
+    "xlsx": [b"PK\x03\x04"],
+    "pptx": [b"PK\x03\x04"],
+    "doc": [b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"],
+    "xls": [b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"],
+    "ppt": [b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"],
+}
+MIME = {
+    "pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+    "gif": "image/gif", "webp": "image/webp",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "doc": "application/msword", "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint",
+}
+IMAGES = {"png", "jpg", "jpeg", "gif", "webp"}
+RECEIPTS = IMAGES | {"pdf"}
+DOCUMENTS = RECEIPTS | {"docx", "xlsx", "pptx", "doc", "xls", "ppt"}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str  # relative path under the upload folder, e.g. "2026/11/3f2a….pdf"
+    original_name: str
+    content_type: str
+    size: int
+
+
+def upload_root() -> Path:
+    folder = current_app.config.get("UPLOAD_FOLDER") or str(Path(current_app.instance_path) / "uploads")
+    return Path(folder)
+
+
+def save_upload(file_storage, allowed: set[str], field: str = "file") -> StoredFile:
+    """Check a werkzeug FileStorage and store it; raise ServiceError (for the form) when refused."""
+    name = (file_storage.filename or "").strip()
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in allowed:
+        raise ServiceError(_("This type of file is not accepted. Allowed: %(kinds)s",
+                             kinds=", ".join(sorted(allowed))), field)
+    data = file_storage.read()
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    if len(data) > limit:
+        raise ServiceError(_("The file is larger than %(mb)s MB.", mb=limit // (1024 * 1024)), field)
+    if not data:
+        raise ServiceError(_("The file is empty."), field)
+    if not any(data.startswith(sig) for sig in _SIGNATURES[ext]) or (ext == "webp" and data[8:12] != b"WEBP"):
+        raise ServiceError(_("The file's content does not match its extension."), field)
+    from .periods import local_today
+
+    today = local_today()
+    key = f"{today.year}/{today.month:02d}/{uuid.uuid4().hex}.{ext}"
+    path = upload_root() / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return StoredFile(key=key, original_name=name[-200:], content_type=MIME[ext], size=len(data))
+
+
+def send_upload(key: str, download_name: str, content_type: str, inline: bool = False):
+    """Send a stored file; as an attachment unless an image is shown inline on a page."""
+    root = upload_root().resolve()
+    path = (root / key).resolve()
+    if root not in path.parents or not path.is_file():
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound()
+    return send_file(path, mimetype=content_type, as_attachment=not inline, download_name=download_name,
+                     max_age=0)
+
+
+def delete_upload(key: str) -> None:
+    path = (upload_root() / key).resolve()
+    if upload_root().resolve() in path.parents and path.is_file():
+        path.unlink()
