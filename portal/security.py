@@ -6,6 +6,7 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
@@ -28,6 +29,25 @@ CSP = "; ".join([
 
 # Pages a user who must choose a new password may still reach.
 _OPEN_WHILE_PASSWORD_EXPIRED = {"auth.change_password", "auth.logout", "static", "i18n.set_language"}
+
+
+class PortalSessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions whose expiry a background poll does not push back.
+
+    The idle timeout is the cookie signature's age (PERMANENT_SESSION_LIFETIME), renewed on each
+    request. A page left open polls for its notification count; those polls must not keep an
+    unattended session alive, so they call ``background_request()`` and the cookie is not renewed.
+    """
+
+    def should_set_cookie(self, app, session) -> bool:
+        if request.environ.get("portal.background") and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
+
+
+def background_request() -> None:
+    """Mark this request as automatic (a poll): it does not count as activity for the idle timeout."""
+    request.environ["portal.background"] = True
 
 
 def safe_next(target: str | None) -> str | None:
@@ -54,6 +74,7 @@ def load_user(alt_id: str):
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = PortalSessionInterface()
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"

@@ -414,3 +414,19 @@ def test_seed_demo_cli(runner):
     assert db.session.scalar(select(User).where(User.username == "gm")).role == "gm"
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0
+
+
+def test_background_poll_does_not_renew_session(app, client, make_user):
+    from portal.authz import SIGNED_IN, policy
+    from portal.security import background_request
+
+    @policy(SIGNED_IN)
+    def poll():
+        background_request()
+        return "0"
+
+    app.add_url_rule("/poll-test", "poll_test", poll)
+    sign_in(client, make_user("rep"))
+    assert "portal_session" in client.get("/").headers.get("Set-Cookie", "")
+    resp = client.get("/poll-test")
+    assert resp.status_code == 200 and "Set-Cookie" not in resp.headers
