@@ -3,14 +3,54 @@
 A model takes part by naming its columns: ``__owner_column__`` (the rep who owns a record) and
 ``__team_column__`` (the team it belongs to). Features with special rules (a thread seen by its
 escalation target, say) add their own predicates beside these and keep them in their services.
+
+How far a director's or a rep's view reaches is a company setting per role (数据权限), chosen by the
+administrator:
+
+* ``self`` (本人) — only records one owns;
+* ``self_and_reports`` (本人及下属) — one's own and those owned by the reps of the teams one heads;
+* ``dept`` (本部门) — every record of the teams one heads or belongs to;
+* ``dept_and_sub`` (本部门及下属) — those teams and all their sub-teams, however deep.
+
+Defaults: directors ``dept_and_sub``, reps ``self``.
 """
 from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import Select, false, or_, select
 
+from ..core import settings
 from ..core.db import db
 from ..core.memo import request_memo
+
+
+DATA_SCOPES = ("self", "self_and_reports", "dept", "dept_and_sub")
+settings.declare("data_scope.director", "dept_and_sub")
+settings.declare("data_scope.rep", "self")
+
+
+def data_scope(role: str) -> str:
+    """The configured reach of a role's view (one of DATA_SCOPES)."""
+    memo = request_memo().setdefault("data_scope", {})
+    if role not in memo:
+        value = settings.get(f"data_scope.{role}")
+        memo[role] = value if value in DATA_SCOPES else settings.DEFAULTS[f"data_scope.{role}"]
+    return memo[role]
+
+
+def _with_sub_teams(roots: set[int]) -> set[int]:
+    from ..people.models import Team
+
+    children: dict[int, list[int]] = {}
+    for team_id, parent_id in db.session.execute(select(Team.id, Team.parent_id).where(Team.parent_id.is_not(None))):
+        children.setdefault(parent_id, []).append(team_id)
+    out, todo = set(roots), list(roots)
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in out:
+                out.add(child)
+                todo.append(child)
+    return out
 
 
 def managed_team_ids(user) -> set[int] | None:
@@ -23,12 +63,21 @@ def managed_team_ids(user) -> set[int] | None:
         if user.id not in cache:
             from ..people.models import Team
 
+            scope = data_scope("director")
             ids = set(db.session.scalars(select(Team.id).where(Team.director_id == user.id)))
             if user.team_id:
                 ids.add(user.team_id)
+            if scope == "self":
+                ids = set()
+            elif scope == "dept_and_sub":
+                ids = _with_sub_teams(ids)
             cache[user.id] = ids
         return set(cache[user.id])
     return set()
+
+
+def reps_see_team() -> bool:
+    return data_scope("rep") in ("dept", "dept_and_sub")
 
 
 def _columns(model):
@@ -51,9 +100,14 @@ def scope_query(stmt: Select, model, user, *, team_visible_to_reps: bool = False
     if user.role == "rep":
         if owner_col is not None:
             conds.append(owner_col == user.id)
-        if team_visible_to_reps and team_col is not None and user.team_id:
+        if (team_visible_to_reps or reps_see_team()) and team_col is not None and user.team_id:
             conds.append(team_col == user.team_id)
     if user.role == "director" and owner_col is not None:
+        if data_scope("director") == "self_and_reports" and teams:
+            # Only what the director and their reps own, not every record filed under the team.
+            from ..people.models import User
+
+            conds = [owner_col.in_(select(User.id).where(User.team_id.in_(teams), User.role == "rep"))]
         conds.append(owner_col == user.id)
     return stmt.where(or_(*conds)) if conds else stmt.where(false())
 
@@ -68,15 +122,24 @@ def can_see_record(user, record, *, team_visible_to_reps: bool = False) -> bool:
     team = getattr(record, getattr(record, "__team_column__", "") or "", None)
     if owner is not None and owner == user.id:
         return True
+    if user.role == "director" and data_scope("director") == "self_and_reports" and owner is not None:
+        from ..people.models import User
+
+        owner_user = db.session.get(User, owner)
+        return owner_user is not None and owner_user.role == "rep" and owner_user.team_id in teams
     if team is not None and team in teams:
         return True
-    return bool(team_visible_to_reps and user.role == "rep" and team is not None and team == user.team_id)
+    return bool((team_visible_to_reps or reps_see_team()) and user.role == "rep" and team is not None
+                and team == user.team_id)
 
 
 def can_edit_record(user, record) -> bool:
     """Owners and their directors edit; the GM reads only (the admin owns no sales data)."""
     if not user.is_authenticated or user.role in ("gm", "admin"):
         return False
+    if user.role == "rep":  # a wider reading scope never lets a rep change a colleague's records
+        owner = getattr(record, getattr(record, "__owner_column__", "") or "", None)
+        return owner is not None and owner == user.id
     return can_see_record(user, record)
 
 
