@@ -122,10 +122,11 @@ def can_see_record(user, record, *, team_visible_to_reps: bool = False) -> bool:
     team = getattr(record, getattr(record, "__team_column__", "") or "", None)
     if owner is not None and owner == user.id:
         return True
-    if user.role == "director" and data_scope("director") == "self_and_reports" and owner is not None:
+    if user.role == "director" and data_scope("director") == "self_and_reports" and \
+            getattr(record, "__owner_column__", None):
         from ..people.models import User
 
-        owner_user = db.session.get(User, owner)
+        owner_user = db.session.get(User, owner) if owner is not None else None
         return owner_user is not None and owner_user.role == "rep" and owner_user.team_id in teams
     if team is not None and team in teams:
         return True
