@@ -1,13 +1,14 @@
 """Error pages in the layout and the user's language, revealing nothing of the inside."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .core.db import db
+from .extensions import login_manager
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
@@ -44,7 +45,12 @@ def init_app(app: Flask) -> None:
     def database_down(e):
         # An unreachable database is a 503, and the pool is reset so the next request reconnects.
         app.logger.error("database error: %s", e.__class__.__name__)
-        db.session.rollback()
+        request.environ["portal.db_down"] = True  # the 503 page must not ask the database again
+        g._login_user = login_manager.anonymous_user()  # nor look the user up (Flask-Login reads g)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001,S110 - the connection is gone; nothing to roll back
+            pass
         try:
             db.engine.dispose()
         except Exception:  # noqa: BLE001,S110 - best effort, the next request retries anyway
@@ -63,5 +69,5 @@ def _bare_503():
     try:
         return render_template("errors/standalone.html", code=503, title=MESSAGES[503][0],
                                message=MESSAGES[503][1]), 503
-    except Exception:  # noqa: BLE001
-        return str(MESSAGES[503][1]), 503
+    except Exception:  # noqa: BLE001 - last resort: plain text, still no internals
+        return "503 Service unavailable / 服务暂不可用", 503

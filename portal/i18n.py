@@ -57,6 +57,9 @@ def install_domain(babel) -> None:
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if request.environ.get("portal.db_down"):
+        best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+        return "en" if best == "en" else current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")

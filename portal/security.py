@@ -126,6 +126,6 @@ def init_app(app: Flask) -> None:
             h["Strict-Transport-Security"] = "max-age=31536000"
         if request.headers.get("HX-Request"):
             h.add("Vary", "HX-Request")
-        if current_user.is_authenticated and request.endpoint != "static":
+        if request.endpoint != "static" and (request.environ.get("portal.db_down") or current_user.is_authenticated):
             h["Cache-Control"] = "no-store"
         return response

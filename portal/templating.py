@@ -1,7 +1,7 @@
 """What every template can use: navigation, languages, the company name, role labels."""
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
 from jinja2 import StrictUndefined
@@ -36,6 +36,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def portal_context():
+        if request.environ.get("portal.db_down"):  # the 503 page: nothing that needs the database
+            return {"languages": current_app.config["LANGUAGES"], "current_locale": str(get_locale() or "zh_CN")}
         return {
             "nav_items": nav_for(current_user),
             "languages": current_app.config["LANGUAGES"],

@@ -430,3 +430,51 @@ def test_background_poll_does_not_renew_session(app, client, make_user):
     assert "portal_session" in client.get("/").headers.get("Set-Cookie", "")
     resp = client.get("/poll-test")
     assert resp.status_code == 200 and "Set-Cookie" not in resp.headers
+
+
+def test_oversized_request_gets_413_page(make_app, make_user):
+    app = make_app(MAX_CONTENT_LENGTH=1024)
+    client = app.test_client()
+    resp = client.post("/login", data={"username": "x" * 5000, "password": "y"})
+    assert resp.status_code == 413
+    assert "File too large" in resp.get_data(as_text=True) or "文件过大" in resp.get_data(as_text=True)
+
+
+def test_database_down_gives_503_in_users_language(make_app):
+    app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/nothing",
+                   SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 1}})
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = "1:token"
+        sess["auth_at"] = time.time()
+    resp = client.get("/", headers={"Accept-Language": "en"})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 503 and "database cannot be reached" in body and "Traceback" not in body
+    resp = client.get("/", headers={"Accept-Language": "zh-CN"})
+    assert resp.status_code == 503 and "暂时无法连接数据库" in resp.get_data(as_text=True)
+
+
+def _redis_up() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+def test_throttling_counts_across_workers_with_redis(make_app, make_user):
+    import uuid
+
+    # Two app instances stand for two gunicorn workers (or hosts) sharing one Redis.
+    prefix = f"test-{uuid.uuid4().hex}"
+    conf = {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "RATELIMIT_KEY_PREFIX": prefix,
+            "LOGIN_LIMIT_PER_ACCOUNT": "4 per 15 minutes"}
+    one, two = make_app(**conf).test_client(), make_app(**conf).test_client()
+    make_user("rep", username="shared")
+    for client in (one, two, one, two):
+        assert _login(client, "shared", "wrong-password-xx").status_code == 200
+    assert _login(one, "shared", "wrong-password-xx").status_code == 429
+    assert _login(two, "shared").status_code == 429
