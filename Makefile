@@ -34,6 +34,7 @@ catalogs: install
 
 lint: install
 	$(BIN)/ruff check portal tests tools
+	$(BIN)/bandit -q -r portal -ll -x portal/migrations
 
 serve-prod: translations
 	$(BIN)/flask --app portal db upgrade
