@@ -4,8 +4,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import force_locale
+from sqlalchemy import func, select, update
 
-from ..core.db import db
+from ..core.db import db, utcnow
+from ..core.memo import request_memo
 from .models import Notification
 
 
@@ -26,4 +28,33 @@ def notify(recipients: Iterable, kind: str, title, *, link: str | None = None, b
         db.session.add(note)
         made.append(note)
     db.session.flush()
+    # Remembered for the e-mail sent once the request has committed (see ``mail``).
+    request_memo().setdefault("notifications.new", []).extend(n.id for n in made)
     return made
+
+
+def unread_count(user) -> int:
+    """The badge: one indexed count (user_id, read_at)."""
+    if not user.is_authenticated:
+        return 0
+    memo = request_memo().setdefault("notifications.unread", {})
+    if user.id not in memo:
+        memo[user.id] = db.session.scalar(select(func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return memo[user.id]
+
+
+def mark_read(user, note: Notification) -> None:
+    if note.user_id != user.id:
+        raise PermissionError
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.flush()
+
+
+def mark_all_read(user) -> int:
+    """One UPDATE whatever the number of unread notifications."""
+    result = db.session.execute(update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+    db.session.flush()
+    return result.rowcount or 0

@@ -1,0 +1,2 @@
+"""Comms pages, one module per area."""
+from . import summaries, tasks, threads, work  # noqa: F401
