@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from babel import support
-from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session, url_for
 from flask_babel import Domain, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -57,6 +57,8 @@ def install_domain(babel) -> None:
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a command or a seeder: the company's language
+        return _company_default_locale()
     if request.environ.get("portal.db_down"):
         best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
         return "en" if best == "en" else current_app.config["BABEL_DEFAULT_LOCALE"]

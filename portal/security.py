@@ -126,6 +126,8 @@ def init_app(app: Flask) -> None:
             h["Strict-Transport-Security"] = "max-age=31536000"
         if request.headers.get("HX-Request"):
             h.add("Vary", "HX-Request")
-        if request.endpoint != "static" and (request.environ.get("portal.db_down") or current_user.is_authenticated):
+        # Decided from the cookie, not the user row: after the request's commit the row would be
+        # read again (and on SQLite a POST would re-take the write lock for nothing).
+        if request.endpoint != "static" and (request.environ.get("portal.db_down") or "_user_id" in session):
             h["Cache-Control"] = "no-store"
         return response

@@ -105,6 +105,23 @@ def compile_all() -> None:
                 write_mo(fh, catalog, use_fuzzy=False)
 
 
+def conflicts() -> list[str]:
+    """msgids translated differently in two catalogs: they merge into one domain at run time."""
+    seen: dict[str, tuple[str, Path]] = {}
+    out = []
+    for directory in sources_by_catalog():
+        catalog = _load(_po_path(directory, "zh_CN"), "zh_CN")
+        for msg in catalog:
+            if not msg.id or not isinstance(msg.id, str) or not msg.string or msg.context:
+                continue
+            if msg.id in seen and seen[msg.id][0] != msg.string:
+                other = seen[msg.id][1].relative_to(ROOT)
+                out.append(f"conflict: {msg.id!r} is {seen[msg.id][0]!r} in {other} but {msg.string!r} in "
+                           f"{directory.relative_to(ROOT)}")
+            seen.setdefault(msg.id, (msg.string, directory))
+    return out
+
+
 def problems() -> list[str]:
     """zh_CN messages used in the code that have no finished translation."""
     out = []
@@ -152,7 +169,7 @@ if __name__ == "__main__":
     elif command == "compile":
         compile_all()
     elif command == "check":
-        found = problems()
+        found = problems() + conflicts()
         print("\n".join(found) or "zh_CN complete")
         sys.exit(1 if found else 0)
     elif command == "fill":  # python tools/i18n.py fill portal/<feature>/translations file.json

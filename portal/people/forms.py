@@ -15,7 +15,7 @@ class UserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[
         DataRequired(), Length(min=3, max=64),
         Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, dot, dash and underscore only."))])
-    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=80)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     role = SelectField(_l("Role"), choices=[])
@@ -46,7 +46,7 @@ class DecisionForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=80)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     locale = SelectField(_l("Language"), choices=[("zh_CN", "简体中文"), ("en", "English")])

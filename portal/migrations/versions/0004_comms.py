@@ -13,7 +13,7 @@ import portal.core.types
 
 
 revision = '0004_comms'
-down_revision = '0001_foundation'
+down_revision = "0002_customers"
 branch_labels = None
 depends_on = None
 

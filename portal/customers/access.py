@@ -1,0 +1,159 @@
+"""Who sees and edits which customer records: the one place these rules live.
+
+A rep sees the customers they own, their team's public pool, and, when the team's setting
+allows it, every customer of their team (read only). A director sees and edits their teams'
+customers. The GM reads everything; the administrator owns no sales data (refused by the routes).
+Views and templates call the same predicates.
+"""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import Select, and_, false, or_, select
+
+from ..authz import can_edit_record as authz_can_edit
+from ..authz import can_see_record as authz_can_see
+from ..authz import managed_team_ids, scope_query
+from ..core import settings
+from ..core.db import db
+from ..core.memo import request_memo
+from .models import Activity, Customer, MarketInfo
+
+TEAM_READ_KEY = "customers.reps_read_team"
+settings.declare(TEAM_READ_KEY, False)
+
+
+def reps_read_team(team_id: int | None) -> bool:
+    """The team setting "reps may read the team's customers"."""
+    if not team_id:
+        return False
+    memo = request_memo().setdefault("customers_team_read", {})
+    if team_id not in memo:
+        memo[team_id] = bool(settings.get(TEAM_READ_KEY, team_id=team_id))
+    return memo[team_id]
+
+
+def _pool_condition(user):
+    """The team's public pool (customers without an owner): reps of the team and its director see it."""
+    if user.role == "rep" and user.team_id:
+        return and_(Customer.owner_id.is_(None), Customer.team_id == user.team_id)
+    if user.role == "director":
+        teams = managed_team_ids(user) or set()
+        if teams:
+            return and_(Customer.owner_id.is_(None), Customer.team_id.in_(teams))
+    return None
+
+
+def _in_pool_of(user, customer: Customer) -> bool:
+    if customer.owner_id is not None:
+        return False
+    if user.role == "rep":
+        return bool(user.team_id) and customer.team_id == user.team_id
+    return user.role == "director" and customer.team_id in (managed_team_ids(user) or set())
+
+
+def customer_scope(stmt: Select, user) -> Select:
+    """Restrict a select of customers to those the user may see: the company's record scope
+    (portal.authz, with the team setting for reps) plus the team's public pool."""
+    if not user.is_authenticated or user.role == "admin":
+        return stmt.where(false())
+    if managed_team_ids(user) is None:
+        return stmt
+    scoped = scope_query(select(Customer), Customer, user,
+                         team_visible_to_reps=user.role == "rep" and reps_read_team(user.team_id))
+    cond = scoped.whereclause
+    pool = _pool_condition(user)
+    if pool is not None:
+        cond = or_(cond, pool) if cond is not None else pool
+    return stmt.where(cond if cond is not None else false())
+
+
+def visible_customers(user) -> Select:
+    return customer_scope(select(Customer), user)
+
+
+def can_see_customer(user, customer: Customer) -> bool:
+    if not user.is_authenticated or user.role == "admin":
+        return False
+    return authz_can_see(user, customer, team_visible_to_reps=user.role == "rep" and reps_read_team(user.team_id)) \
+        or _in_pool_of(user, customer)
+
+
+def can_edit_customer(user, customer: Customer) -> bool:
+    """The owning rep and their director edit; the pool is edited by the director only."""
+    if not user.is_authenticated or user.role not in ("rep", "director"):
+        return False
+    if user.role == "rep":
+        return customer.owner_id == user.id
+    return authz_can_edit(user, customer) or _in_pool_of(user, customer)
+
+
+def can_claim(user, customer: Customer) -> bool:
+    return user.role == "rep" and customer.owner_id is None and customer.team_id == user.team_id \
+        and customer.status != "lost"
+
+
+def can_manage_team_customers(user, team_id: int | None) -> bool:
+    """Directors reassign and release the customers of the teams they lead."""
+    return user.is_authenticated and user.role == "director" and team_id in (managed_team_ids(user) or set())
+
+
+def get_customer_or_404(customer_id: int, user) -> Customer:
+    customer = db.session.get(Customer, customer_id)
+    if customer is None or not can_see_customer(user, customer):
+        abort(404)
+    return customer
+
+
+def can_edit_activity(user, activity: Activity) -> bool:
+    """A log entry is changed by the rep who wrote it or by their director."""
+    if user.role not in ("rep", "director"):
+        return False
+    return authz_can_edit(user, activity)
+
+
+def record_scope(stmt: Select, model, user) -> Select:
+    """Opportunities, requests, log entries: the company's record scope (portal.authz); never the admin."""
+    if not user.is_authenticated or user.role == "admin":
+        return stmt.where(false())
+    return scope_query(stmt, model, user)
+
+
+def can_see_record(user, record) -> bool:
+    if not user.is_authenticated or user.role == "admin":
+        return False
+    return authz_can_see(user, record)
+
+
+def can_edit_record(user, record) -> bool:
+    return user.role in ("rep", "director") and authz_can_edit(user, record)
+
+
+def get_record_or_404(model, ident: int, user):
+    record = db.session.get(model, ident)
+    if record is None or not can_see_record(user, record):
+        abort(404)
+    return record
+
+
+def can_see_market_info(user, info: MarketInfo) -> bool:
+    """Market information is shared: the whole team reads it, directors and the GM browse it."""
+    if not user.is_authenticated or user.role == "admin":
+        return False
+    teams = managed_team_ids(user)
+    if teams is None or info.owner_id == user.id:
+        return True
+    if user.role == "director":
+        return info.team_id in teams
+    return info.team_id == user.team_id
+
+
+def market_scope(stmt: Select, user) -> Select:
+    if not user.is_authenticated or user.role == "admin":
+        return stmt.where(false())
+    teams = managed_team_ids(user)
+    if teams is None:
+        return stmt
+    if user.role == "director":
+        return stmt.where(or_(MarketInfo.team_id.in_(teams or {-1}), MarketInfo.owner_id == user.id))
+    return stmt.where(or_(MarketInfo.team_id == user.team_id, MarketInfo.owner_id == user.id))
+

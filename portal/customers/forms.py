@@ -1,0 +1,196 @@
+"""Forms of the customer log; labels are lazy so they follow each user's language."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from ..core.periods import company_tz
+
+KIND_LABELS = {"customer": _l("Customer"), "partner": _l("Partner"), "distributor": _l("Distributor")}
+STATUS_LABELS = {"prospect": _l("Prospect"), "active": _l("Active customer"), "lost": _l("Lost customer")}
+SOURCE_LABELS = {
+    "referral": _l("Referral"), "trade_show": _l("Trade show"), "cold_call": _l("Cold call"), "web": _l("Website"),
+    "advertising": _l("Advertising"), "existing_network": _l("Existing relationship"), "other": _l("Other"),
+}
+ACTIVITY_LABELS = {"visit": _l("Visit"), "call": _l("Phone call"), "trade_show": _l("Trade show"),
+                   "meeting": _l("Meeting"), "email": _l("E-mail")}
+DIRECTION_LABELS = {"outgoing": _l("Outgoing"), "incoming": _l("Incoming")}
+OPP_STATUS_LABELS = {"open": _l("Open"), "won": _l("Won"), "lost": _l("Lost")}
+REQUEST_LABELS = {"samples": _l("Samples"), "quotation": _l("Quotation"), "support": _l("Technical support"),
+                  "visit": _l("Visit"), "other": _l("Other")}
+MARKET_LABELS = {"trend": _l("Market trend"), "competitor": _l("Competitor"), "feedback": _l("Product feedback"),
+                 "complaint": _l("Complaint")}
+EVENT_LABELS = {"created": _l("Added to the log"), "activated": _l("Became an active customer"),
+                "lost": _l("Marked as lost"), "won_back": _l("Won back"), "reassigned": _l("Reassigned"),
+                "claimed": _l("Claimed from the public pool"), "released": _l("Put in the public pool")}
+TIERS = [("", "—"), ("A", "A"), ("B", "B"), ("C", "C")]
+
+
+class AmountField(DecimalField):
+    """A CNY amount: thousands separators (1,234,567.00 or 1，234) and a ¥ sign are accepted."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [str(v).replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
+                         for v in valuelist]
+        super().process_formdata(valuelist)
+
+
+def _choices(labels: dict, blank=None) -> list:
+    out = [("", blank)] if blank is not None else []
+    return out + list(labels.items())
+
+
+def local_to_utc(value: datetime | None) -> datetime | None:
+    """A naive date-time typed in the company's time zone, as an aware UTC instant."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=company_tz()).astimezone(UTC)
+
+
+def utc_to_local_naive(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.astimezone(company_tz()).replace(tzinfo=None, second=0, microsecond=0)
+
+
+class CustomerForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS), default="customer")
+    industry = StringField(_l("Industry"), validators=[Optional(), Length(max=80)])
+    region = StringField(_l("Region"), validators=[Optional(), Length(max=80)])
+    tier = SelectField(_l("Tier"), choices=TIERS, validators=[Optional()])
+    source = SelectField(_l("Source"), choices=_choices(SOURCE_LABELS, "—"), validators=[Optional()])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    annual_value = AmountField(_l("Expected yearly purchases (CNY)"), places=2,
+                                validators=[Optional(), NumberRange(min=0)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    owner_id = SelectField(_l("Owner"), coerce=int, choices=[], validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[("prospect", _l("Prospect")), ("active", _l("Active customer"))],
+                         default="prospect")
+
+
+class ContactForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=80)])
+    title = StringField(_l("Job title"), validators=[Optional(), Length(max=80)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Email(), Length(max=120)])
+    wechat = StringField(_l("WeChat ID"), validators=[Optional(), Length(max=64)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+
+class ActivityForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=_choices(ACTIVITY_LABELS), default="visit")
+    occurred_at = DateTimeLocalField(_l("Date and time"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    duration_minutes = IntegerField(_l("Duration (minutes)"), validators=[Optional(), NumberRange(min=0, max=1440)])
+    direction = SelectField(_l("Direction"), choices=_choices(DIRECTION_LABELS, "—"), validators=[Optional()])
+    contact_ids = SelectMultipleField(_l("Contacts met"), coerce=int, choices=[], validators=[Optional()])
+    summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=5000)])
+    outcome = TextAreaField(_l("Outcome"), validators=[Optional(), Length(max=5000)])
+    next_step = StringField(_l("Next step"), validators=[Optional(), Length(max=300)])
+    follow_up_on = DateField(_l("Follow-up date"), validators=[Optional()])
+
+    def prefill(self) -> None:
+        if self.occurred_at.data is None:
+            self.occurred_at.data = utc_to_local_naive(datetime.now(UTC))
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("New status"), choices=_choices(STATUS_LABELS))
+    lost_reason_id = SelectField(_l("Lost reason"), coerce=int, choices=[], validators=[Optional()])
+    note = TextAreaField(_l("Note (lost details or win-back plan)"), validators=[Optional(), Length(max=2000)])
+
+
+class ReassignForm(FlaskForm):
+    owner_id = SelectField(_l("New owner"), coerce=int, choices=[])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+
+
+class ReassignAllForm(FlaskForm):
+    from_rep_id = SelectField(_l("Customers of"), coerce=int, choices=[])
+    to_rep_id = SelectField(_l("Give them to"), coerce=int, choices=[])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+
+
+class OpportunityForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    stage_id = SelectField(_l("Stage"), coerce=int, choices=[])
+    amount = AmountField(_l("Expected amount (CNY)"), places=2, validators=[DataRequired(), NumberRange(min=0)])
+    probability = IntegerField(_l("Probability (%)"), validators=[Optional(), NumberRange(min=0, max=100)],
+                               description=_l("Leave empty to use the stage's default."))
+    expected_close = DateField(_l("Expected close date"), validators=[Optional()])
+
+
+class StageMoveForm(FlaskForm):
+    stage_id = SelectField(_l("Move to stage"), coerce=int, choices=[])
+
+
+class CloseForm(FlaskForm):
+    outcome = SelectField(_l("Outcome"), choices=[("won", _l("Won")), ("lost", _l("Lost"))])
+    lost_reason_id = SelectField(_l("Lost reason"), coerce=int, choices=[], validators=[Optional()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class RequestForm(FlaskForm):
+    kind = SelectField(_l("Asked for"), choices=_choices(REQUEST_LABELS), default="samples")
+    description = TextAreaField(_l("What exactly"), validators=[DataRequired(), Length(max=5000)])
+    asked_at = DateTimeLocalField(_l("Asked at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    assignee_id = SelectField(_l("Who answers"), coerce=int, choices=[])
+
+    def prefill(self) -> None:
+        if self.asked_at.data is None:
+            self.asked_at.data = utc_to_local_naive(datetime.now(UTC))
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(_l("Answer"), validators=[DataRequired(), Length(max=5000)])
+    answered_at = DateTimeLocalField(_l("Answered at"), format="%Y-%m-%dT%H:%M", validators=[Optional()],
+                                     description=_l("Leave empty for now."))
+
+
+class MarketForm(FlaskForm):
+    kind = SelectField(_l("Tag"), choices=_choices(MARKET_LABELS), default="trend")
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(_l("Details"), validators=[DataRequired(), Length(max=20000)],
+                         description=_l("Markdown is allowed."))
+    customer_id = HiddenField()
+
+
+class ListItemForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    probability = IntegerField(_l("Default probability (%)"), validators=[Optional(), NumberRange(min=0, max=100)])
+    position = IntegerField(_l("Order"), validators=[Optional()])
+    active = BooleanField(_l("In use"), default=True)
+
+
+class TeamSettingsForm(FlaskForm):
+    reps_read_team = BooleanField(_l("Reps may read all of the team's customers"))
+
+
+class CompanySettingsForm(FlaskForm):
+    window_hours = IntegerField(_l("Service window for customer requests (working hours)"),
+                                validators=[DataRequired(), NumberRange(min=1, max=500)])
+    stale_days = IntegerField(_l("A customer is stale after this many days without contact"),
+                              validators=[DataRequired(), NumberRange(min=1, max=365)])
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(_l("CSV or Excel file"), validators=[FileRequired()],
+                     description=_l("The first row holds the column names. UTF-8 or GBK; .csv or .xlsx."))

@@ -1,0 +1,323 @@
+"""The customer partnership log: customers and partners, contacts, log entries, opportunities,
+resource requests, market information, and the editable lists (lost reasons, opportunity stages).
+
+Every row that a rep creates carries who (owner_id), which team (team_id) and when, because the
+appraisal counts several of its items from this log.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal
+
+from pypinyin import Style, lazy_pinyin
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from ..core.db import db, utcnow
+from ..core.types import Money, UTCDateTime
+
+CUSTOMER_KINDS = ("customer", "partner", "distributor")
+CUSTOMER_STATUSES = ("prospect", "active", "lost")
+TIERS = ("A", "B", "C")
+SOURCES = ("referral", "trade_show", "cold_call", "web", "advertising", "existing_network", "other")
+ACTIVITY_KINDS = ("visit", "call", "trade_show", "meeting", "email")
+CALL_DIRECTIONS = ("outgoing", "incoming")
+OPPORTUNITY_STATUSES = ("open", "won", "lost")
+REQUEST_KINDS = ("samples", "quotation", "support", "visit", "other")
+MARKET_KINDS = ("trend", "competitor", "feedback", "complaint")
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def name_key(name: str) -> str:
+    """The form of a name used for uniqueness: full-/half-width folded (NFKC), case folded, spaces squeezed."""
+    folded = unicodedata.normalize("NFKC", name or "").casefold()
+    return " ".join(folded.split())
+
+
+def pinyin_forms(name: str) -> tuple[str, str]:
+    """(full pinyin, initials) of a name, lower case letters and digits only: 杭州精密 -> hangzhoujingmi, hzjm."""
+    text = unicodedata.normalize("NFKC", name or "")
+    full = "".join(lazy_pinyin(text)).casefold()
+    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER)).casefold()
+    return _NOT_ALNUM.sub("", full)[:400], _NOT_ALNUM.sub("", initials)[:200]
+
+
+class LostReason(db.Model):
+    """An entry of the editable list of reasons a customer or an opportunity is lost.
+
+    team_id NULL: company-wide (kept by the GM or the administrator); otherwise a team's own entry
+    (kept by its director).
+    """
+
+    __tablename__ = "lost_reason"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpportunityStage(db.Model):
+    """A stage of the pipeline with its default probability; company-wide (team_id NULL) or a team's."""
+
+    __tablename__ = "opportunity_stage"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    probability: Mapped[int] = mapped_column(Integer, default=10)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(db.Model):
+    """A company we sell to or work with; owner_id NULL means it is in its team's public pool."""
+
+    __tablename__ = "customer"
+    __audited__ = True
+    __audit_exclude__ = {"name_key", "pinyin_full", "pinyin_initials", "last_contact_at"}
+    __owner_column__ = "owner_id"
+    __team_column__ = "team_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    pinyin_full: Mapped[str] = mapped_column(String(400), default="", index=True)
+    pinyin_initials: Mapped[str] = mapped_column(String(200), default="", index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="customer", index=True)
+    industry: Mapped[str | None] = mapped_column(String(80))
+    region: Mapped[str | None] = mapped_column(String(80), index=True)
+    tier: Mapped[str | None] = mapped_column(String(1), index=True)
+    source: Mapped[str | None] = mapped_column(String(24))
+    phone: Mapped[str | None] = mapped_column(String(40), index=True)
+    address: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    # What the customer is expected to buy from us in a year: sizes the account beside its tier.
+    annual_value: Mapped[Decimal | None] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(16), default="prospect", index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The rep who owned the customer when it became active: the appraisal credits them.
+    activated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    lost_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reason.id"), index=True)
+    lost_note: Mapped[str | None] = mapped_column(Text)
+    winback_note: Mapped[str | None] = mapped_column(Text)
+    # The last log entry's time, kept on the row so "no contact for N days" is one indexed filter.
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    owner = relationship("User", foreign_keys=[owner_id])
+    team = relationship("Team", foreign_keys=[team_id])
+    lost_reason: Mapped[LostReason | None] = relationship()
+    contacts: Mapped[list[Contact]] = relationship(back_populates="customer", cascade="all, delete-orphan",
+                                                   order_by="Contact.name")
+
+    __table_args__ = (
+        Index("ix_customer_team_status", "team_id", "status"),
+        Index("ix_customer_owner_status", "owner_id", "status"),
+    )
+
+    @validates("name")
+    def _derive_keys(self, _key, value):
+        value = " ".join((value or "").split())
+        self.name_key = name_key(value)
+        self.pinyin_full, self.pinyin_initials = pinyin_forms(value)
+        return value
+
+    @property
+    def in_pool(self) -> bool:
+        return self.owner_id is None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(db.Model):
+    """A person at a customer; seen and edited by whoever may see and edit the customer."""
+
+    __tablename__ = "contact"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    title: Mapped[str | None] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(40), index=True)
+    email: Mapped[str | None] = mapped_column(String(120))
+    wechat: Mapped[str | None] = mapped_column(String(64))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+activity_contact = Table(
+    "activity_contact",
+    db.metadata,
+    Column("activity_id", ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
+    Column("contact_id", ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Activity(db.Model):
+    """A log entry: a visit, phone call, trade show, meeting or e-mail, with its follow-up."""
+
+    __tablename__ = "activity"
+    __audited__ = True
+    __owner_column__ = "owner_id"
+    __team_column__ = "team_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)  # the rep who logged it
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    direction: Mapped[str | None] = mapped_column(String(10))  # calls: outgoing / incoming
+    summary: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    next_step: Mapped[str | None] = mapped_column(String(300))
+    follow_up_on: Mapped[date | None] = mapped_column(Date, index=True)
+    follow_up_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+    owner = relationship("User", foreign_keys=[owner_id])
+    contacts: Mapped[list[Contact]] = relationship(secondary=activity_contact)
+
+    __table_args__ = (
+        Index("ix_activity_owner_kind_occurred", "owner_id", "kind", "occurred_at"),
+        Index("ix_activity_customer_occurred", "customer_id", "occurred_at"),
+        Index("ix_activity_followup_open", "owner_id", "follow_up_done", "follow_up_on"),
+    )
+
+
+class Opportunity(db.Model):
+    """A sale being followed up: expected amount, probability, stage, expected close, outcome."""
+
+    __tablename__ = "opportunity"
+    __audited__ = True
+    __owner_column__ = "owner_id"
+    __team_column__ = "team_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("opportunity_stage.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    probability: Mapped[int] = mapped_column(Integer, default=10)
+    expected_close: Mapped[date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(8), default="open", index=True)
+    lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reason.id"))
+    close_note: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+    owner = relationship("User", foreign_keys=[owner_id])
+    stage: Mapped[OpportunityStage] = relationship()
+    lost_reason: Mapped[LostReason | None] = relationship()
+
+    __table_args__ = (Index("ix_opportunity_team_status_stage", "team_id", "status", "stage_id"),)
+
+    @property
+    def weighted_amount(self) -> Decimal:
+        return (self.amount * self.probability / 100).quantize(Decimal("0.01"))
+
+
+class ResourceRequest(db.Model):
+    """A customer's request for resources (samples, quotation, support, a visit) and its answer."""
+
+    __tablename__ = "resource_request"
+    __audited__ = True
+    __owner_column__ = "assignee_id"
+    __team_column__ = "team_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="samples")
+    description: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The end of the service window, fixed when the request is logged (the setting may change later).
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)  # who must answer
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    answer: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+    assignee = relationship("User", foreign_keys=[assignee_id])
+
+    __table_args__ = (Index("ix_resource_request_assignee_open", "assignee_id", "answered_at"),)
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.answered_at is None:
+            return None
+        return self.answered_at <= self.due_at
+
+
+class MarketInfo(db.Model):
+    """Market information or user feedback: a trend, a competitor's move, product feedback, a complaint."""
+
+    __tablename__ = "market_info"
+    __audited__ = True
+    __owner_column__ = "owner_id"
+    __team_column__ = "team_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    customer: Mapped[Customer | None] = relationship()
+    owner = relationship("User", foreign_keys=[owner_id])
+
+
+class CustomerEvent(db.Model):
+    """A status change or a change of hands, shown on the customer's timeline."""
+
+    __tablename__ = "customer_event"
+    __team_column__ = "team_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    # created, activated, lost, won_back, reassigned, claimed, released
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor = relationship("User", foreign_keys=[actor_id])
+
+    __table_args__ = (Index("ix_customer_event_customer_occurred", "customer_id", "occurred_at"),)

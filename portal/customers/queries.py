@@ -1,0 +1,154 @@
+"""Read-side figures other features use (the appraisal, the forecast, statistics).
+
+Each per-rep function takes ``rep_ids`` and a ``portal.core.periods.Period`` and returns
+``{rep_id: number}`` with one GROUP BY query; reps with nothing to count are absent (read with
+``.get(rep_id, 0)``). A period is a half-open range of local days (Asia/Shanghai): an entry at
+23:59 on its last day counts, one at 00:00 the next day does not.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, or_, select, type_coerce
+
+from ..core.db import db
+from ..core.money import ZERO, to_money
+from ..core.periods import Period
+from ..core.types import Money
+from .models import Activity, Customer, Opportunity, ResourceRequest
+
+
+def _ids(rep_ids: Iterable[int]) -> list[int]:
+    return sorted({int(i) for i in rep_ids})
+
+
+def _grouped(stmt) -> dict[int, int]:
+    return {rep: int(n) for rep, n in db.session.execute(stmt).all() if rep is not None}
+
+
+def new_customers_activated(rep_ids, period: Period) -> dict[int, int]:
+    """开发新客户数量: customers whose ``activated_at`` falls in the period, credited to the rep who
+    owned them at that moment (``activated_by_id``), whatever happened to them afterwards."""
+    start, end = period.bounds_utc()
+    return _grouped(select(Customer.activated_by_id, func.count(Customer.id))
+                    .where(Customer.activated_by_id.in_(_ids(rep_ids)),
+                           Customer.activated_at >= start, Customer.activated_at < end)
+                    .group_by(Customer.activated_by_id))
+
+
+def visits_to_existing_customers(rep_ids, period: Period) -> dict[int, int]:
+    """现有客户的拜访数量: log entries of kind "visit" in the period, by the rep who logged them, to
+    customers that were already active before the period started (``activated_at`` < start) and not
+    lost before it (``lost_at`` NULL or ≥ start). Visits to prospects are development, not counted here."""
+    start, end = period.bounds_utc()
+    return _grouped(select(Activity.owner_id, func.count(Activity.id))
+                    .join(Customer, Customer.id == Activity.customer_id)
+                    .where(Activity.owner_id.in_(_ids(rep_ids)), Activity.kind == "visit",
+                           Activity.occurred_at >= start, Activity.occurred_at < end,
+                           Customer.activated_at < start,
+                           or_(Customer.lost_at.is_(None), Customer.lost_at >= start))
+                    .group_by(Activity.owner_id))
+
+
+def calls(rep_ids, period: Period) -> dict[int, int]:
+    """电话销售拜访数量: log entries of kind "call" in the period, by the rep who logged them (any customer)."""
+    start, end = period.bounds_utc()
+    return _grouped(select(Activity.owner_id, func.count(Activity.id))
+                    .where(Activity.owner_id.in_(_ids(rep_ids)), Activity.kind == "call",
+                           Activity.occurred_at >= start, Activity.occurred_at < end)
+                    .group_by(Activity.owner_id))
+
+
+def prospects_created(rep_ids, period: Period) -> dict[int, int]:
+    """新增开发客户数量: customers and partners added to the log in the period (``created_at``), by the
+    rep who added them (``created_by_id``), whatever their status now."""
+    start, end = period.bounds_utc()
+    return _grouped(select(Customer.created_by_id, func.count(Customer.id))
+                    .where(Customer.created_by_id.in_(_ids(rep_ids)),
+                           Customer.created_at >= start, Customer.created_at < end)
+                    .group_by(Customer.created_by_id))
+
+
+def customers_lost(rep_ids, period: Period) -> dict[int, int]:
+    """丢失客户数量: customers marked lost in the period (``lost_at``), charged to the rep who owned them
+    when they were lost (``lost_by_id``). A later win-back does not undo the loss."""
+    start, end = period.bounds_utc()
+    return _grouped(select(Customer.lost_by_id, func.count(Customer.id))
+                    .where(Customer.lost_by_id.in_(_ids(rep_ids)),
+                           Customer.lost_at >= start, Customer.lost_at < end)
+                    .group_by(Customer.lost_by_id))
+
+
+def requests_answered_on_time(rep_ids, period: Period) -> dict[int, tuple[int, int]]:
+    """需求资源客户的回复工作情况: for requests whose answer was *due* in the period (``due_at``, the end
+    of the service window fixed when the request was logged), by assignee: ``(answered, on_time)`` where
+    ``answered`` counts those answered at all and ``on_time`` those answered no later than ``due_at``.
+    Requests due in the period and still unanswered count in neither; use ``requests_due`` for the
+    denominator (on-time rate = on_time / due)."""
+    start, end = period.bounds_utc()
+    answered = func.sum(case((ResourceRequest.answered_at.is_not(None), 1), else_=0))
+    on_time = func.sum(case((and_(ResourceRequest.answered_at.is_not(None),
+                                  ResourceRequest.answered_at <= ResourceRequest.due_at), 1), else_=0))
+    rows = db.session.execute(
+        select(ResourceRequest.assignee_id, answered, on_time)
+        .where(ResourceRequest.assignee_id.in_(_ids(rep_ids)),
+               ResourceRequest.due_at >= start, ResourceRequest.due_at < end)
+        .group_by(ResourceRequest.assignee_id)).all()
+    return {rep: (int(a or 0), int(o or 0)) for rep, a, o in rows}
+
+
+def requests_due(rep_ids, period: Period) -> dict[int, int]:
+    """Requests whose answer was due in the period (``due_at``), by assignee, answered or not."""
+    start, end = period.bounds_utc()
+    return _grouped(select(ResourceRequest.assignee_id, func.count(ResourceRequest.id))
+                    .where(ResourceRequest.assignee_id.in_(_ids(rep_ids)),
+                           ResourceRequest.due_at >= start, ResourceRequest.due_at < end)
+                    .group_by(ResourceRequest.assignee_id))
+
+
+def _scope_filter(stmt, scope):
+    """``scope``: None or "company" (everything), ("team", id), ("rep", id), a Team, or a User
+    (a rep: their own; a director: their teams'; the GM: everything)."""
+    if scope is None or scope == "company":
+        return stmt
+    if isinstance(scope, tuple):
+        kind, ident = scope
+        if kind == "team":
+            return stmt.where(Opportunity.team_id == ident)
+        if kind == "rep":
+            return stmt.where(Opportunity.owner_id == ident)
+        raise ValueError(f"unknown scope {scope!r}")
+    if getattr(scope, "__tablename__", None) == "team":
+        return stmt.where(Opportunity.team_id == scope.id)
+    if getattr(scope, "__tablename__", None) == "user":
+        from .access import record_scope
+
+        return record_scope(stmt, Opportunity, scope)
+    raise ValueError(f"unknown scope {scope!r}")
+
+
+def pipeline_weighted(scope, period: Period) -> Decimal:
+    """销售预测 from the pipeline: Σ amount × probability / 100 over the *open* opportunities of the
+    scope whose expected close date falls in the period (``period.start <= expected_close < period.end``),
+    exact to the cent (summed in SQL on the Money type, divided once at the end)."""
+    stmt = select(type_coerce(func.sum(Opportunity.amount * Opportunity.probability), Money())).where(
+        Opportunity.status == "open", Opportunity.expected_close >= period.start,
+        Opportunity.expected_close < period.end)
+    total = db.session.scalar(_scope_filter(stmt, scope))
+    if total is None:
+        return ZERO
+    return to_money(Decimal(total) / 100)
+
+
+def pipeline_by_stage(scope, period: Period | None = None) -> list[tuple[int, int, Decimal, Decimal]]:
+    """Per stage id: (stage_id, count, Σ amount, Σ weighted amount) of open opportunities in the scope."""
+    weighted = type_coerce(func.sum(Opportunity.amount * Opportunity.probability), Money())
+    stmt = select(Opportunity.stage_id, func.count(Opportunity.id), type_coerce(func.sum(Opportunity.amount), Money()),
+                  weighted).where(Opportunity.status == "open").group_by(Opportunity.stage_id)
+    if period is not None:
+        stmt = stmt.where(Opportunity.expected_close >= period.start, Opportunity.expected_close < period.end)
+    out = []
+    for stage_id, n, amount, w in db.session.execute(_scope_filter(stmt, scope)).all():
+        out.append((stage_id, int(n), amount or ZERO, to_money(Decimal(w or 0) / 100)))
+    return out

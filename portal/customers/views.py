@@ -1,0 +1,414 @@
+"""Customers: the list, a customer's page with its timeline, contacts, the log, status and owner."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..authz import DIRECTOR, REP, SALES, managed_team_ids, policy
+from ..core.db import db, utcnow
+from ..core.errors import ServiceError
+from ..core.pagination import paginate
+from ..people.models import User
+from . import bp, services
+from .access import (
+    can_claim,
+    can_edit_activity,
+    can_edit_customer,
+    can_manage_team_customers,
+    get_customer_or_404,
+    visible_customers,
+)
+from .forms import (
+    ACTIVITY_LABELS,
+    DIRECTION_LABELS,
+    EVENT_LABELS,
+    KIND_LABELS,
+    OPP_STATUS_LABELS,
+    REQUEST_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    ActivityForm,
+    ContactForm,
+    CustomerForm,
+    ReassignAllForm,
+    ReassignForm,
+    StatusForm,
+    local_to_utc,
+)
+from .models import CUSTOMER_STATUSES, TIERS, Activity, Contact, Customer, name_key
+from .timeline import build_timeline
+
+SORTS = {
+    "name": (Customer.name_key,),
+    "recent": (Customer.created_at.desc(), Customer.id.desc()),
+    "contact": (Customer.last_contact_at.asc().nulls_first(), Customer.id),
+    "tier": (Customer.tier.asc().nulls_last(), Customer.name_key),
+}
+TIMELINE_PER_PAGE = 20
+
+
+def labels() -> dict:
+    """Display words for the codes stored in the rows, for every template of the feature."""
+    return {"kinds": KIND_LABELS, "statuses": STATUS_LABELS, "sources": SOURCE_LABELS,
+            "activities": ACTIVITY_LABELS, "directions": DIRECTION_LABELS, "events": EVENT_LABELS,
+            "opp_statuses": OPP_STATUS_LABELS, "requests": REQUEST_LABELS}
+
+
+@bp.after_request
+def _vary_on_htmx(response):
+    """Pages here answer htmx requests with a fragment: caches must keep the two apart."""
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.app_context_processor
+def _customer_helpers():
+    return {"customer_labels": labels}
+
+
+def team_reps(team_ids) -> list[User]:
+    if not team_ids:
+        return []
+    return list(db.session.scalars(select(User).where(
+        User.team_id.in_(team_ids), User.role == "rep", User.active.is_(True)).order_by(User.display_name)))
+
+
+def filtered_customers(args):
+    """The customer list's query for the filters in ``args`` (shared by the page and the exports)."""
+    stmt = visible_customers(current_user)
+    q = unicodedata.normalize("NFKC", args.get("q") or "").strip()[:100]
+    if q:
+        # contains(..., autoescape=True): a % or _ typed by the user is a character, not a wildcard.
+        conds = [Customer.name_key.contains(name_key(q), autoescape=True),
+                 Customer.phone.contains(q, autoescape=True),
+                 exists(select(Contact.id).where(
+                     Contact.customer_id == Customer.id,
+                     or_(func.lower(Contact.name).contains(q.lower(), autoescape=True),
+                         Contact.phone.contains(q, autoescape=True))))]
+        letters = re.sub(r"[^0-9a-z]", "", q.casefold())
+        if letters:
+            conds += [Customer.pinyin_full.contains(letters), Customer.pinyin_initials.contains(letters)]
+        stmt = stmt.where(or_(*conds))
+    if args.get("status") in CUSTOMER_STATUSES:
+        stmt = stmt.where(Customer.status == args["status"])
+    if args.get("tier") in TIERS:
+        stmt = stmt.where(Customer.tier == args["tier"])
+    if args.get("kind") in KIND_LABELS:
+        stmt = stmt.where(Customer.kind == args["kind"])
+    region = (args.get("region") or "").strip()
+    if region:
+        stmt = stmt.where(Customer.region == region)
+    owner = args.get("owner") or ""
+    if owner == "pool":
+        stmt = stmt.where(Customer.owner_id.is_(None))
+    elif owner == "me":
+        stmt = stmt.where(Customer.owner_id == current_user.id)
+    elif owner.isdigit():
+        stmt = stmt.where(Customer.owner_id == int(owner))
+    stale = args.get("stale", type=int)
+    if stale and stale > 0:
+        cutoff = utcnow() - timedelta(days=min(stale, 3650))
+        stmt = stmt.where(or_(Customer.last_contact_at.is_(None), Customer.last_contact_at < cutoff))
+    sort = args.get("sort") if args.get("sort") in SORTS else "name"
+    return stmt.order_by(*SORTS[sort]), sort
+
+
+@bp.route("/")
+@policy(SALES)
+def index():
+    """The customers the user may see: search (name, contact, phone, pinyin), filters, sort, pages."""
+    stmt, sort = filtered_customers(request.args)
+    page = paginate(stmt.options(joinedload(Customer.owner)))
+    teams = managed_team_ids(current_user)
+    owners = team_reps(teams) if teams else ([] if teams is not None else list(db.session.scalars(
+        select(User).where(User.role == "rep", User.active.is_(True)).order_by(User.display_name))))
+    regions = list(db.session.scalars(visible_customers(current_user).with_only_columns(Customer.region)
+                                      .where(Customer.region.is_not(None)).distinct().order_by(Customer.region)
+                                      .limit(200)))
+    return render_template("customers/index.html", page=page, sort=sort, owners=owners, regions=regions,
+                           tiers=TIERS, args=request.args)
+
+
+def _owner_choices(form: CustomerForm) -> None:
+    if current_user.role == "director":
+        form.owner_id.choices = [(0, _("— public pool —"))] + [
+            (u.id, u.display_name) for u in team_reps({current_user.team_id})]
+    else:
+        del form.owner_id
+
+
+def _customer_data(form: CustomerForm) -> dict:
+    data = {k: getattr(form, k).data for k in ("name", "kind", "industry", "region", "tier", "source", "phone",
+                                               "address", "notes", "annual_value")}
+    if "owner_id" in form:
+        data["owner_id"] = form.owner_id.data or None
+    return data
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@policy(REP | DIRECTOR)
+def create():
+    form = CustomerForm()
+    _owner_choices(form)
+    if form.validate_on_submit():
+        try:
+            customer = services.create_customer(current_user, {**_customer_data(form), "status": form.status.data})
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            flash(_("Customer added."), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id))
+    return render_template("customers/form.html", form=form, customer=None)
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@policy(REP | DIRECTOR)
+def edit(customer_id: int):
+    customer = get_customer_or_404(customer_id, current_user)
+    if not can_edit_customer(current_user, customer):
+        abort(403)
+    form = CustomerForm(obj=customer)
+    del form.status
+    del form.owner_id  # the owner changes through claim, release and reassignment
+    if form.validate_on_submit():
+        try:
+            services.update_customer(current_user, customer, _customer_data(form))
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id))
+    return render_template("customers/form.html", form=form, customer=customer)
+
+
+def _activity_form(customer: Customer, formdata=None) -> ActivityForm:
+    """The log form: bound to ``formdata`` when one was posted, else a fresh one (never the request's
+    other forms, which Flask-WTF would otherwise read)."""
+    form = ActivityForm(formdata=formdata)
+    form.contact_ids.choices = [(c.id, c.name) for c in customer.contacts]
+    form.prefill()
+    return form
+
+
+def _status_form(customer: Customer, bound: bool = False) -> StatusForm:
+    form = StatusForm() if bound else StatusForm(formdata=None)
+    form.lost_reason_id.choices = [(0, "—")] + [(r.id, r.name) for r in services.lost_reasons_for(customer.team_id)]
+    return form
+
+
+def _page_context(customer: Customer, activity_form: ActivityForm | None = None) -> dict:
+    page = request.args.get("page", 1, type=int) or 1
+    return {
+        "customer": customer,
+        "timeline": build_timeline(customer, current_user, page=page, per_page=TIMELINE_PER_PAGE),
+        "activity_form": activity_form or _activity_form(customer),
+        "status_form": _status_form(customer),
+        "can_edit": can_edit_customer(current_user, customer),
+        "can_claim": can_claim(current_user, customer),
+        "can_manage": can_manage_team_customers(current_user, customer.team_id),
+        "can_edit_activity": can_edit_activity,
+    }
+
+
+@bp.route("/<int:customer_id>")
+@policy(SALES)
+def detail(customer_id: int):
+    """A customer's page: details, contacts, the quick log form and the whole timeline."""
+    customer = get_customer_or_404(customer_id, current_user)
+    ctx = _page_context(customer)
+    if request.headers.get("HX-Request"):
+        return render_template("customers/_timeline.html", **ctx)
+    return render_template("customers/detail.html", **ctx)
+
+
+@bp.route("/<int:customer_id>/activities", methods=["POST"])
+@policy(REP | DIRECTOR)
+def log_activity(customer_id: int):
+    """Log a visit, call, trade show, meeting or e-mail; htmx gets back the form and the timeline."""
+    customer = get_customer_or_404(customer_id, current_user)
+    if not can_edit_customer(current_user, customer):
+        abort(403)
+    form = _activity_form(customer, request.form)
+    ok = False
+    if form.validate_on_submit():
+        try:
+            services.log_activity(current_user, customer, {
+                "kind": form.kind.data, "occurred_at": local_to_utc(form.occurred_at.data),
+                "duration_minutes": form.duration_minutes.data, "direction": form.direction.data or None,
+                "contact_ids": form.contact_ids.data or [], "summary": form.summary.data,
+                "outcome": form.outcome.data, "next_step": form.next_step.data,
+                "follow_up_on": form.follow_up_on.data})
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            ok = True
+    if ok and not request.headers.get("HX-Request"):
+        flash(_("Logged."), "success")
+        return redirect(url_for("customers.detail", customer_id=customer.id))
+    if ok:
+        form = _activity_form(customer)
+    ctx = _page_context(customer, form)
+    ctx["just_logged"] = ok
+    if request.headers.get("HX-Request"):
+        return render_template("customers/_log.html", **ctx)
+    return render_template("customers/detail.html", **ctx)
+
+
+@bp.route("/activities/<int:activity_id>/done", methods=["POST"])
+@policy(REP | DIRECTOR)
+def follow_up_done(activity_id: int):
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or not can_edit_activity(current_user, activity):
+        abort(404)
+    services.complete_follow_up(current_user, activity)
+    flash(_("Follow-up done."), "success")
+    target = request.form.get("next")
+    if target == "home":
+        return redirect(url_for("home.index"))
+    return redirect(url_for("customers.detail", customer_id=activity.customer_id))
+
+
+@bp.route("/activities/<int:activity_id>/delete", methods=["POST"])
+@policy(REP | DIRECTOR)
+def delete_activity(activity_id: int):
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or not can_edit_activity(current_user, activity):
+        abort(404)
+    customer_id = activity.customer_id
+    services.delete_activity(current_user, activity)
+    flash(_("Log entry deleted."), "success")
+    return redirect(url_for("customers.detail", customer_id=customer_id))
+
+
+@bp.route("/<int:customer_id>/status", methods=["POST"])
+@policy(REP | DIRECTOR)
+def change_status(customer_id: int):
+    """prospect → active → lost (with a reason), or a win-back."""
+    customer = get_customer_or_404(customer_id, current_user)
+    if not can_edit_customer(current_user, customer):
+        abort(403)
+    form = _status_form(customer, bound=True)
+    if form.validate_on_submit():
+        try:
+            services.set_status(current_user, customer, form.status.data, reason_id=form.lost_reason_id.data or None,
+                                note=form.note.data)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            flash(_("Status changed."), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id))
+    ctx = _page_context(customer)
+    ctx["status_form"] = form
+    return render_template("customers/detail.html", **ctx)
+
+
+@bp.route("/<int:customer_id>/claim", methods=["POST"])
+@policy(REP)
+def claim(customer_id: int):
+    """Take a customer from the team's public pool."""
+    customer = get_customer_or_404(customer_id, current_user)
+    services.claim(current_user, customer)
+    flash(_("The customer is yours now."), "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id))
+
+
+@bp.route("/<int:customer_id>/release", methods=["POST"])
+@policy(REP | DIRECTOR)
+def release(customer_id: int):
+    """Put a customer back in the team's public pool."""
+    customer = get_customer_or_404(customer_id, current_user)
+    services.release(current_user, customer)
+    flash(_("The customer is in the public pool now."), "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id))
+
+
+@bp.route("/<int:customer_id>/reassign", methods=["GET", "POST"])
+@policy(DIRECTOR)
+def reassign(customer_id: int):
+    """The director gives one customer to another rep of the team, or to the pool."""
+    customer = get_customer_or_404(customer_id, current_user)
+    if not can_manage_team_customers(current_user, customer.team_id):
+        abort(403)
+    form = ReassignForm()
+    form.owner_id.choices = [(0, _("— public pool —"))] + [
+        (u.id, u.display_name) for u in team_reps({customer.team_id})]
+    if request.method == "GET":
+        form.owner_id.data = customer.owner_id or 0
+    if form.validate_on_submit():
+        try:
+            services.reassign(current_user, customer, form.owner_id.data or None, form.note.data)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            flash(_("Customer reassigned."), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id))
+    return render_template("customers/reassign.html", form=form, customer=customer)
+
+
+@bp.route("/reassign-all", methods=["GET", "POST"])
+@policy(DIRECTOR)
+def reassign_all():
+    """All of a departing rep's customers to another rep (or the pool) at once."""
+    teams = managed_team_ids(current_user) or set()
+    reps = list(db.session.scalars(select(User).where(User.team_id.in_(teams or {-1}), User.role == "rep")
+                                   .order_by(User.active.desc(), User.display_name)))
+    form = ReassignAllForm()
+    form.from_rep_id.choices = [(u.id, u.display_name + ("" if u.active else _(" (deactivated)"))) for u in reps]
+    form.to_rep_id.choices = [(0, _("— public pool —"))] + [(u.id, u.display_name) for u in reps if u.active]
+    if form.validate_on_submit():
+        try:
+            n = services.reassign_all(current_user, form.from_rep_id.data, form.to_rep_id.data or None, form.note.data)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            flash(_("%(n)s customers reassigned.", n=n), "success")
+            return redirect(url_for("customers.index"))
+    return render_template("customers/reassign_all.html", form=form)
+
+
+# Contacts -----------------------------------------------------------------------------------
+
+@bp.route("/<int:customer_id>/contacts/new", methods=["GET", "POST"])
+@bp.route("/<int:customer_id>/contacts/<int:contact_id>", methods=["GET", "POST"], endpoint="edit_contact")
+@policy(REP | DIRECTOR)
+def new_contact(customer_id: int, contact_id: int | None = None):
+    customer = get_customer_or_404(customer_id, current_user)
+    if not can_edit_customer(current_user, customer):
+        abort(403)
+    contact = None
+    if contact_id is not None:
+        contact = db.session.get(Contact, contact_id)
+        if contact is None or contact.customer_id != customer.id:
+            abort(404)
+    form = ContactForm(obj=contact)
+    if form.validate_on_submit():
+        try:
+            services.save_contact(current_user, customer, contact, form.data)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            flash(_("Contact saved."), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id))
+    return render_template("customers/contact_form.html", form=form, customer=customer, contact=contact)
+
+
+@bp.route("/<int:customer_id>/contacts/<int:contact_id>/delete", methods=["POST"])
+@policy(REP | DIRECTOR)
+def delete_contact(customer_id: int, contact_id: int):
+    customer = get_customer_or_404(customer_id, current_user)
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.customer_id != customer.id:
+        abort(404)
+    services.delete_contact(current_user, contact)
+    flash(_("Contact deleted."), "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id))
+
+
+from . import views_more, views_opportunities  # noqa: E402,F401

@@ -1,0 +1,188 @@
+"""Opportunities: the list, the pipeline board by stage (htmx moves a card), create, edit, close."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..authz import DIRECTOR, REP, SALES, policy
+from ..core.db import db
+from ..core.errors import ServiceError
+from ..core.money import ZERO
+from ..core.pagination import paginate
+from . import bp, services
+from .access import can_edit_customer, can_edit_record, get_customer_or_404, get_record_or_404, record_scope
+from .forms import OPP_STATUS_LABELS, CloseForm, OpportunityForm, StageMoveForm
+from .models import Opportunity
+
+BOARD_CARDS_PER_STAGE = 30
+
+
+def _board_team_id() -> int | None:
+    """Whose stage list the board uses: the user's team; the GM chooses a team (?team=)."""
+    if current_user.role == "gm":
+        return request.args.get("team", type=int)
+    return current_user.team_id
+
+
+def _stage_choices(team_id) -> list:
+    return [(s.id, f"{s.name} ({s.probability}%)") for s in services.stages_for(team_id)]
+
+
+@bp.route("/opportunities")
+@policy(SALES)
+def opportunities():
+    """Opportunities the user may see, filtered by status and stage."""
+    stmt = record_scope(select(Opportunity), Opportunity, current_user).options(
+        joinedload(Opportunity.customer), joinedload(Opportunity.stage), joinedload(Opportunity.owner))
+    status = request.args.get("status", "open")
+    if status in OPP_STATUS_LABELS:
+        stmt = stmt.where(Opportunity.status == status)
+    stage_id = request.args.get("stage", type=int)
+    if stage_id:
+        stmt = stmt.where(Opportunity.stage_id == stage_id)
+    page = paginate(stmt.order_by(Opportunity.expected_close.asc().nulls_last(), Opportunity.id.desc()))
+    return render_template("customers/opportunities.html", page=page, status=status,
+                           stages=services.stages_for(_board_team_id()))
+
+
+def board_context() -> dict:
+    """Columns of open opportunities by stage: one query for the cards (at most N per stage shown)
+    and one for the totals, whatever the number of opportunities."""
+    from sqlalchemy import func
+
+    team_id = _board_team_id()
+    stages = services.stages_for(team_id)
+    base = record_scope(select(Opportunity), Opportunity, current_user).where(Opportunity.status == "open")
+    if current_user.role == "gm" and team_id:
+        base = base.where(Opportunity.team_id == team_id)
+    ranked = base.add_columns(func.row_number().over(
+        partition_by=Opportunity.stage_id,
+        order_by=(Opportunity.expected_close.asc().nulls_last(), Opportunity.id)).label("rn")).subquery()
+    cards_stmt = (select(Opportunity).join(ranked, ranked.c.id == Opportunity.id)
+                  .where(ranked.c.rn <= BOARD_CARDS_PER_STAGE)
+                  .options(joinedload(Opportunity.customer), joinedload(Opportunity.owner))
+                  .order_by(Opportunity.expected_close.asc().nulls_last(), Opportunity.id))
+    cards: dict[int, list] = {s.id: [] for s in stages}
+    for opp in db.session.scalars(cards_stmt):
+        cards.setdefault(opp.stage_id, []).append(opp)
+    from .queries import pipeline_by_stage
+
+    scope = ("team", team_id) if current_user.role == "gm" and team_id else current_user
+    totals = {sid: (n, amount, weighted) for sid, n, amount, weighted in pipeline_by_stage(scope)}
+    columns = [(s, cards.get(s.id, []), totals.get(s.id, (0, ZERO, ZERO))) for s in stages]
+    teams = None
+    if current_user.role == "gm":
+        from ..people.models import Team
+
+        teams = list(db.session.scalars(select(Team).order_by(Team.name)))
+    return {"columns": columns, "stage_choices": [(s.id, s.name) for s in stages], "team_id": team_id,
+            "teams": teams, "can_edit": current_user.role in ("rep", "director"),
+            "per_stage": BOARD_CARDS_PER_STAGE,
+            "weighted_total": sum((t[2] for t in totals.values()), ZERO)}
+
+
+@bp.route("/pipeline")
+@policy(SALES)
+def pipeline():
+    """The pipeline board: a column per stage; cards move with htmx or with each card's own form."""
+    ctx = board_context()
+    if request.headers.get("HX-Request"):
+        return render_template("customers/_board.html", **ctx)
+    return render_template("customers/pipeline.html", **ctx)
+
+
+@bp.route("/opportunities/<int:opportunity_id>/stage", methods=["POST"])
+@policy(REP | DIRECTOR)
+def move_opportunity(opportunity_id: int):
+    """Move a card to another stage; htmx gets the board back, a plain form a redirect."""
+    opp = get_record_or_404(Opportunity, opportunity_id, current_user)
+    form = StageMoveForm()
+    form.stage_id.choices = _stage_choices(opp.team_id)
+    if form.validate_on_submit():
+        try:
+            services.move_stage(current_user, opp, form.stage_id.data)
+        except ServiceError as err:
+            flash(err.message, "danger")
+    else:
+        flash(_("Choose a stage from the list."), "danger")
+    if request.headers.get("HX-Request"):
+        return render_template("customers/_board.html", **board_context())
+    if request.form.get("next") == "detail":
+        return redirect(url_for("customers.opportunity", opportunity_id=opp.id))
+    return redirect(url_for("customers.pipeline"))
+
+
+@bp.route("/<int:customer_id>/opportunities/new", methods=["GET", "POST"])
+@policy(REP | DIRECTOR)
+def new_opportunity(customer_id: int):
+    customer = get_customer_or_404(customer_id, current_user)
+    if not can_edit_customer(current_user, customer):
+        abort(403)
+    form = OpportunityForm()
+    form.stage_id.choices = _stage_choices(customer.team_id)
+    if form.validate_on_submit():
+        try:
+            opp = services.save_opportunity(current_user, None, customer, form.data)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            flash(_("Opportunity saved."), "success")
+            return redirect(url_for("customers.opportunity", opportunity_id=opp.id))
+    return render_template("customers/opportunity_form.html", form=form, customer=customer, opp=None)
+
+
+@bp.route("/opportunities/<int:opportunity_id>")
+@policy(SALES)
+def opportunity(opportunity_id: int):
+    opp = get_record_or_404(Opportunity, opportunity_id, current_user)
+    close_form = CloseForm()
+    close_form.lost_reason_id.choices = [(0, "—")] + [(r.id, r.name) for r in services.lost_reasons_for(opp.team_id)]
+    move_form = StageMoveForm(stage_id=opp.stage_id)
+    move_form.stage_id.choices = _stage_choices(opp.team_id)
+    return render_template("customers/opportunity.html", opp=opp, close_form=close_form, move_form=move_form,
+                           can_edit=can_edit_record(current_user, opp))
+
+
+@bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
+@policy(REP | DIRECTOR)
+def edit_opportunity(opportunity_id: int):
+    opp = get_record_or_404(Opportunity, opportunity_id, current_user)
+    if not can_edit_record(current_user, opp):
+        abort(403)
+    form = OpportunityForm(obj=opp)
+    form.stage_id.choices = _stage_choices(opp.team_id)
+    if form.validate_on_submit():
+        try:
+            services.save_opportunity(current_user, opp, None, form.data)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            flash(_("Opportunity saved."), "success")
+            return redirect(url_for("customers.opportunity", opportunity_id=opp.id))
+    return render_template("customers/opportunity_form.html", form=form, customer=opp.customer, opp=opp)
+
+
+@bp.route("/opportunities/<int:opportunity_id>/close", methods=["POST"])
+@policy(REP | DIRECTOR)
+def close_opportunity(opportunity_id: int):
+    """Won or lost (with a reason from the list)."""
+    opp = get_record_or_404(Opportunity, opportunity_id, current_user)
+    form = CloseForm()
+    form.lost_reason_id.choices = [(0, "—")] + [(r.id, r.name) for r in services.lost_reasons_for(opp.team_id)]
+    if form.validate_on_submit():
+        try:
+            services.close_opportunity(current_user, opp, form.outcome.data == "won",
+                                       reason_id=form.lost_reason_id.data or None, note=form.note.data)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            flash(_("Opportunity closed."), "success")
+            return redirect(url_for("customers.opportunity", opportunity_id=opp.id))
+    move_form = StageMoveForm(stage_id=opp.stage_id)
+    move_form.stage_id.choices = _stage_choices(opp.team_id)
+    return render_template("customers/opportunity.html", opp=opp, close_form=form, move_form=move_form,
+                           can_edit=can_edit_record(current_user, opp))
+
