@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PORTAL = ROOT / "portal"
 LOCALES = ("zh_CN", "en")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-            "lazy_ngettext": (1, 2), "_n": (1, 2)}
+            "lazy_ngettext": (1, 2), "_n": (1, 2), "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 PY = "python"
 JINJA = "jinja2.ext:babel_extract"
 JINJA_OPTS = {"extensions": "jinja2.ext.do"}

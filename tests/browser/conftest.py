@@ -80,5 +80,5 @@ def sign_in_page(page, username: str, password: str) -> None:
     page.goto("/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")

@@ -11,12 +11,12 @@ def test_sign_in_switch_language_sign_out(page, world):
     assert page.url.endswith("/")
     assert page.locator("h1").inner_text().startswith("您好")
     assert page.locator("text=我的团队").count() == 1  # the director's team panel
-    page.select_option("#lang-select", "en")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "en")
     assert page.locator("h1").inner_text().startswith("Welcome")
-    page.click("text=Director")  # open the user menu (it shows the name)
-    page.click("button:has-text('Sign out')")
-    page.wait_for_load_state("networkidle")
+    page.click(f"text={world.director_a.display_name}")  # open the user menu (it shows the name)
+    with page.expect_navigation():
+        page.click("button:has-text('Sign out')")
     assert "/login" in page.url
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import portal.core.types
 
 revision = "0007_approvals_robots"
-down_revision = "0004_comms"
+down_revision = "0005_training"
 branch_labels = None
 depends_on = None
 

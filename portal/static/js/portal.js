@@ -2,8 +2,10 @@
 (function () {
   "use strict";
 
+  // Deferred scripts (ECharts in a page's head block, loaded after this one) have all run by
+  // DOMContentLoaded, so wait for it unless the page is already complete.
   function onReady(fn) {
-    if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
+    if (document.readyState === "complete") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
   }
 
   // <select class="js-autosubmit"> sends its form when changed (the language switch, filters).

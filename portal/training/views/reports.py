@@ -1,0 +1,109 @@
+"""Reports: the training matrix (reps × courses), per-quiz results, question statistics; XLSX exports."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import render_template, request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from ...authz import MANAGERS, policy
+from ...core.db import db
+from ...core.pagination import paginate
+from ...i18n import fmt_date
+from .. import bp, queries, services
+from ..forms import QTYPE_LABELS, STATUS_LABELS
+from ..models import Attempt, Course
+from .common import quiz_or_404
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(title: str, header: list[str], rows: list[list], filename: str):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    buf = BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    return send_file(buf, mimetype=XLSX, as_attachment=True, download_name=filename)
+
+
+def _matrix(team_id: int | None, all_rows: bool):
+    stmt = queries.reps_in_scope(current_user, team_id).options(joinedload_team())
+    if all_rows:
+        reps, page = list(db.session.scalars(stmt)), None
+    else:
+        page = paginate(stmt, per_page=50)
+        reps = list(page.items)
+    cells, course_ids = queries.cells_for(reps)
+    visible = services.visible_courses(current_user).where(Course.id.in_(course_ids or {-1}))
+    courses = list(db.session.scalars(visible.order_by(Course.title)))
+    return reps, page, cells, courses
+
+
+def joinedload_team():
+    from ...people.models import User
+
+    return joinedload(User.team)
+
+
+@bp.route("/reports/matrix")
+@policy(MANAGERS)
+def matrix():
+    """Reps × courses: not started, in progress, passed or overdue, with the best score."""
+    team_id = request.args.get("team", type=int)
+    if request.args.get("format") == "xlsx":
+        reps, _page, cells, courses = _matrix(team_id, all_rows=True)
+        rows = []
+        for rep in reps:
+            row = [rep.display_name, rep.team.name if rep.team else ""]
+            for c in courses:
+                cell = cells.get((rep.id, c.id))
+                row.append("" if cell is None else
+                           f"{STATUS_LABELS[cell.status]}{f' {cell.best}' if cell.best is not None else ''}")
+            rows.append(row)
+        return _xlsx(_("Training matrix"), [_("Sales rep"), _("Team")] + [c.title for c in courses], rows,
+                     "training-matrix.xlsx")
+    reps, page, cells, courses = _matrix(team_id, all_rows=False)
+    return render_template("training/matrix.html", reps=reps, page=page, cells=cells, courses=courses,
+                           statuses=STATUS_LABELS, teams=services.editable_teams(current_user), team_id=team_id)
+
+
+@bp.route("/quizzes/<int:quiz_id>/report")
+@policy(MANAGERS)
+def quiz_report(quiz_id: int):
+    """A quiz's attempts (within one's scope), their score distribution and per-question statistics."""
+    quiz = quiz_or_404(quiz_id)
+    stmt = queries.attempts_in_scope(current_user, quiz).options(joinedload(Attempt.user)) \
+        .order_by(Attempt.finished_at.desc().nullsfirst(), Attempt.id.desc())
+    if request.args.get("format") == "xlsx":
+        rows = [[a.user.display_name, a.number, _state_label(a.state), fmt_date(a.started_at),
+                 fmt_date(a.finished_at) if a.finished_at else "", str(a.score) if a.score is not None else ""]
+                for a in db.session.scalars(stmt)]
+        return _xlsx(_("Results"), [_("Sales rep"), _("Attempt"), _("State"), _("Started"), _("Finished"),
+                                    _("Score (%)")], rows, f"quiz-{quiz.id}-results.xlsx")
+    page = paginate(stmt)
+    bins = queries.score_distribution(current_user, quiz)
+    chart = {
+        "tooltip": {}, "xAxis": {"type": "category", "data": [f"{i * 10}–{i * 10 + 10}" for i in range(10)]},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": [{"type": "bar", "name": _("Attempts"), "data": bins}],
+    }
+    stats = queries.question_statistics(current_user, quiz)
+    return render_template("training/quiz_report.html", quiz=quiz, page=page, chart=chart, bins=bins, stats=stats,
+                           qtypes=QTYPE_LABELS, state_label=_state_label)
+
+
+def _state_label(state: str) -> str:
+    return {"in_progress": _("In progress"), "needs_grading": _("Waiting for marking"),
+            "finished": _("Finished")}.get(state, state)
+
+
+
