@@ -23,7 +23,6 @@ from ..core import settings
 from ..core.db import db
 from ..core.memo import request_memo
 
-
 DATA_SCOPES = ("self", "self_and_reports", "dept", "dept_and_sub")
 settings.declare("data_scope.director", "dept_and_sub")
 settings.declare("data_scope.rep", "self")

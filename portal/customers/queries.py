@@ -27,84 +27,96 @@ def _grouped(stmt) -> dict[int, int]:
     return {rep: int(n) for rep, n in db.session.execute(stmt).all() if rep is not None}
 
 
-def new_customers_activated(rep_ids, period: Period) -> dict[int, int]:
-    """开发新客户数量: customers whose ``activated_at`` falls in the period, credited to the rep who
-    owned them at that moment (``activated_by_id``), whatever happened to them afterwards."""
+def counted_rows(metric: str, rep_ids, period: Period):
+    """The rows a per-rep figure counts, and the column saying whose they are: ``(select, rep_column)``.
+
+    The figures below are GROUP BY counts of exactly these rows, and the appraisal sheet lists the
+    same rows as the evidence behind each number, so a figure and its evidence cannot disagree.
+    """
     start, end = period.bounds_utc()
-    return _grouped(select(Customer.activated_by_id, func.count(Customer.id))
-                    .where(Customer.activated_by_id.in_(_ids(rep_ids)),
-                           Customer.activated_at >= start, Customer.activated_at < end)
-                    .group_by(Customer.activated_by_id))
+    ids = _ids(rep_ids)
+    if metric == "new_customers":
+        # 开发新客户数量: customers whose ``activated_at`` falls in the period, credited to the rep who owned
+        # them at that moment (``activated_by_id``), whatever happened to them afterwards.
+        return (select(Customer).where(Customer.activated_by_id.in_(ids), Customer.activated_at >= start,
+                                       Customer.activated_at < end), Customer.activated_by_id)
+    if metric == "visits_existing":
+        # 现有客户的拜访数量: log entries of kind "visit" in the period, by the rep who logged them, to
+        # customers already active before the period started (``activated_at`` < start) and not lost
+        # before it (``lost_at`` NULL or ≥ start). Visits to prospects are development, not counted here.
+        return (select(Activity).join(Customer, Customer.id == Activity.customer_id)
+                .where(Activity.owner_id.in_(ids), Activity.kind == "visit", Activity.occurred_at >= start,
+                       Activity.occurred_at < end, Customer.activated_at < start,
+                       or_(Customer.lost_at.is_(None), Customer.lost_at >= start)), Activity.owner_id)
+    if metric == "calls":
+        # 电话销售拜访数量: log entries of kind "call" in the period, by the rep who logged them (any customer).
+        return (select(Activity).where(Activity.owner_id.in_(ids), Activity.kind == "call",
+                                       Activity.occurred_at >= start, Activity.occurred_at < end),
+                Activity.owner_id)
+    if metric == "new_prospects":
+        # 新增开发客户数量: customers and partners added to the log in the period (``created_at``), by the
+        # rep who added them (``created_by_id``), whatever their status now.
+        return (select(Customer).where(Customer.created_by_id.in_(ids), Customer.created_at >= start,
+                                       Customer.created_at < end), Customer.created_by_id)
+    if metric == "customers_lost":
+        # 丢失客户数量: customers marked lost in the period (``lost_at``), charged to the rep who owned them
+        # when they were lost (``lost_by_id``). A later win-back does not undo the loss.
+        return (select(Customer).where(Customer.lost_by_id.in_(ids), Customer.lost_at >= start,
+                                       Customer.lost_at < end), Customer.lost_by_id)
+    if metric == "requests_due":
+        # Requests whose answer was *due* in the period (``due_at``, the end of the service window fixed
+        # when the request was logged), by assignee, answered or not.
+        return (select(ResourceRequest).where(ResourceRequest.assignee_id.in_(ids), ResourceRequest.due_at >= start,
+                                              ResourceRequest.due_at < end), ResourceRequest.assignee_id)
+    raise KeyError(metric)
+
+
+def _count(metric: str, rep_ids, period: Period) -> dict[int, int]:
+    stmt, rep = counted_rows(metric, rep_ids, period)
+    return _grouped(stmt.with_only_columns(rep, func.count()).group_by(rep))
+
+
+def new_customers_activated(rep_ids, period: Period) -> dict[int, int]:
+    """开发新客户数量 (see ``counted_rows``)."""
+    return _count("new_customers", rep_ids, period)
 
 
 def visits_to_existing_customers(rep_ids, period: Period) -> dict[int, int]:
-    """现有客户的拜访数量: log entries of kind "visit" in the period, by the rep who logged them, to
-    customers that were already active before the period started (``activated_at`` < start) and not
-    lost before it (``lost_at`` NULL or ≥ start). Visits to prospects are development, not counted here."""
-    start, end = period.bounds_utc()
-    return _grouped(select(Activity.owner_id, func.count(Activity.id))
-                    .join(Customer, Customer.id == Activity.customer_id)
-                    .where(Activity.owner_id.in_(_ids(rep_ids)), Activity.kind == "visit",
-                           Activity.occurred_at >= start, Activity.occurred_at < end,
-                           Customer.activated_at < start,
-                           or_(Customer.lost_at.is_(None), Customer.lost_at >= start))
-                    .group_by(Activity.owner_id))
+    """现有客户的拜访数量 (see ``counted_rows``)."""
+    return _count("visits_existing", rep_ids, period)
 
 
 def calls(rep_ids, period: Period) -> dict[int, int]:
-    """电话销售拜访数量: log entries of kind "call" in the period, by the rep who logged them (any customer)."""
-    start, end = period.bounds_utc()
-    return _grouped(select(Activity.owner_id, func.count(Activity.id))
-                    .where(Activity.owner_id.in_(_ids(rep_ids)), Activity.kind == "call",
-                           Activity.occurred_at >= start, Activity.occurred_at < end)
-                    .group_by(Activity.owner_id))
+    """电话销售拜访数量 (see ``counted_rows``)."""
+    return _count("calls", rep_ids, period)
 
 
 def prospects_created(rep_ids, period: Period) -> dict[int, int]:
-    """新增开发客户数量: customers and partners added to the log in the period (``created_at``), by the
-    rep who added them (``created_by_id``), whatever their status now."""
-    start, end = period.bounds_utc()
-    return _grouped(select(Customer.created_by_id, func.count(Customer.id))
-                    .where(Customer.created_by_id.in_(_ids(rep_ids)),
-                           Customer.created_at >= start, Customer.created_at < end)
-                    .group_by(Customer.created_by_id))
+    """新增开发客户数量 (see ``counted_rows``)."""
+    return _count("new_prospects", rep_ids, period)
 
 
 def customers_lost(rep_ids, period: Period) -> dict[int, int]:
-    """丢失客户数量: customers marked lost in the period (``lost_at``), charged to the rep who owned them
-    when they were lost (``lost_by_id``). A later win-back does not undo the loss."""
-    start, end = period.bounds_utc()
-    return _grouped(select(Customer.lost_by_id, func.count(Customer.id))
-                    .where(Customer.lost_by_id.in_(_ids(rep_ids)),
-                           Customer.lost_at >= start, Customer.lost_at < end)
-                    .group_by(Customer.lost_by_id))
+    """丢失客户数量 (see ``counted_rows``)."""
+    return _count("customers_lost", rep_ids, period)
 
 
 def requests_answered_on_time(rep_ids, period: Period) -> dict[int, tuple[int, int]]:
-    """需求资源客户的回复工作情况: for requests whose answer was *due* in the period (``due_at``, the end
-    of the service window fixed when the request was logged), by assignee: ``(answered, on_time)`` where
-    ``answered`` counts those answered at all and ``on_time`` those answered no later than ``due_at``.
-    Requests due in the period and still unanswered count in neither; use ``requests_due`` for the
+    """需求资源客户的回复工作情况: of the requests due in the period (``counted_rows("requests_due")``),
+    by assignee, ``(answered, on_time)``: ``answered`` counts those answered at all and ``on_time`` those
+    answered no later than ``due_at``. Unanswered ones count in neither; ``requests_due`` gives the
     denominator (on-time rate = on_time / due)."""
-    start, end = period.bounds_utc()
+    stmt, rep = counted_rows("requests_due", rep_ids, period)
     answered = func.sum(case((ResourceRequest.answered_at.is_not(None), 1), else_=0))
     on_time = func.sum(case((and_(ResourceRequest.answered_at.is_not(None),
                                   ResourceRequest.answered_at <= ResourceRequest.due_at), 1), else_=0))
-    rows = db.session.execute(
-        select(ResourceRequest.assignee_id, answered, on_time)
-        .where(ResourceRequest.assignee_id.in_(_ids(rep_ids)),
-               ResourceRequest.due_at >= start, ResourceRequest.due_at < end)
-        .group_by(ResourceRequest.assignee_id)).all()
-    return {rep: (int(a or 0), int(o or 0)) for rep, a, o in rows}
+    rows = db.session.execute(stmt.with_only_columns(rep, answered, on_time).group_by(rep)).all()
+    return {r: (int(a or 0), int(o or 0)) for r, a, o in rows}
 
 
 def requests_due(rep_ids, period: Period) -> dict[int, int]:
-    """Requests whose answer was due in the period (``due_at``), by assignee, answered or not."""
-    start, end = period.bounds_utc()
-    return _grouped(select(ResourceRequest.assignee_id, func.count(ResourceRequest.id))
-                    .where(ResourceRequest.assignee_id.in_(_ids(rep_ids)),
-                           ResourceRequest.due_at >= start, ResourceRequest.due_at < end)
-                    .group_by(ResourceRequest.assignee_id))
+    """Requests whose answer was due in the period, by assignee, answered or not."""
+    return _count("requests_due", rep_ids, period)
 
 
 def _scope_filter(stmt, scope):

@@ -13,7 +13,7 @@ import portal.core.types
 
 
 revision = '0004_comms'
-down_revision = "0002_customers"
+down_revision = "0003_plans"
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import portal.core.types
 
 revision = "0007_approvals_robots"
-down_revision = "0005_training"
+down_revision = "0006_appraisals"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,435 @@
+"""Appraisal pages: cycles, the sheet and its workflow, evidence, templates, help, exports."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..audit.models import AuditEntry
+from ..authz import MANAGERS, OVERSEERS, SALES, managed_team_ids, policy
+from ..core.db import db
+from ..core.errors import ServiceError
+from ..core.pagination import paginate
+from ..core.periods import Period
+from ..people.models import Team, User
+from . import bp, exports, labels, services, sources
+from .forms import AcknowledgeForm, NoteForm, OpenCycleForm, ReopenForm, ReviewForm, SelfAssessmentForm, TemplateForm
+from .models import Appraisal, AppraisalCycle, AppraisalTemplate
+
+
+def _teams_for(user) -> list[Team]:
+    stmt = select(Team).order_by(Team.name)
+    teams = managed_team_ids(user)
+    if teams is not None:
+        stmt = stmt.where(Team.id.in_(teams or {-1}))
+    return list(db.session.scalars(stmt))
+
+
+def _open_form() -> OpenCycleForm:
+    form = OpenCycleForm()
+    form.team_id.choices = [(t.id, t.name) for t in _teams_for(current_user)]
+    if not form.period_key.data:
+        form.period_key.data = Period.current("month").previous().key
+    return form
+
+
+@bp.route("/")
+@policy(SALES)
+def index():
+    """Cycles for managers (with the form to open one); a rep's own appraisals."""
+    if current_user.role == "rep":
+        stmt = (select(Appraisal).options(joinedload(Appraisal.cycle)).where(Appraisal.rep_id == current_user.id)
+                .join(AppraisalCycle).order_by(AppraisalCycle.start.desc()))
+        return render_template("appraisals/my.html", page=paginate(stmt), labels=labels)
+    stmt = (services.visible_cycles(current_user).options(joinedload(AppraisalCycle.team))
+            .order_by(AppraisalCycle.start.desc(), AppraisalCycle.team_id))
+    page = paginate(stmt)
+    ids = [c.id for c in page.items]
+    stats = {cid: (n, done) for cid, n, done in db.session.execute(
+        select(Appraisal.cycle_id, func.count(Appraisal.id),
+               func.sum(func.cast(Appraisal.state != "open", db.Integer)))
+        .where(Appraisal.cycle_id.in_(ids or [-1])).group_by(Appraisal.cycle_id)).all()}
+    return render_template("appraisals/index.html", page=page, stats=stats, form=_open_form())
+
+
+@bp.route("/cycles", methods=["POST"])
+@policy(MANAGERS)
+def open_cycle():
+    form = _open_form()
+    if form.validate_on_submit():
+        try:
+            period = Period.parse(form.period_key.data)
+            if period.kind != form.period_kind.data:
+                raise ServiceError(_("%(key)s is not a %(kind)s.", key=form.period_key.data,
+                                     kind=dict(form.period_kind.choices)[form.period_kind.data]), "period_key")
+            cycle = services.open_cycle(current_user, form.team_id.data, period)
+        except ValueError:
+            form.period_key.errors.append(_("Write the period as 2026-11, 2026-Q4, 2026 or 2026-W48."))
+        except ServiceError as err:
+            err.field = "period_key" if err.field == "period" else err.field
+            err.attach(form)
+        else:
+            flash(_("Cycle opened with %(n)s appraisals.", n=len(cycle.appraisals)), "success")
+            return redirect(url_for("appraisals.cycle", cycle_id=cycle.id))
+    page = paginate(services.visible_cycles(current_user).options(joinedload(AppraisalCycle.team))
+                    .order_by(AppraisalCycle.start.desc()))
+    return render_template("appraisals/index.html", page=page, stats={}, form=form), 200
+
+
+def _cycle_or_404(cycle_id: int) -> AppraisalCycle:
+    cycle = db.session.scalar(services.visible_cycles(current_user).where(AppraisalCycle.id == cycle_id))
+    if cycle is None:
+        abort(404)
+    return cycle
+
+
+def _ranked(cycle: AppraisalCycle) -> list[Appraisal]:
+    rows = db.session.scalars(select(Appraisal).options(joinedload(Appraisal.rep), selectinload(Appraisal.items))
+                              .where(Appraisal.cycle_id == cycle.id)).all()
+    return sorted(rows, key=lambda a: (a.total is None, -(a.total or 0), a.rep.display_name))
+
+
+@bp.route("/cycles/<int:cycle_id>")
+@policy(SALES)
+def cycle(cycle_id: int):
+    """The cycle summary: every rep side by side, ranked, with the distribution of grades."""
+    cycle = _cycle_or_404(cycle_id)
+    if current_user.role == "rep":
+        own = db.session.scalar(select(Appraisal.id).where(Appraisal.cycle_id == cycle.id,
+                                                           Appraisal.rep_id == current_user.id))
+        return redirect(url_for("appraisals.sheet", appraisal_id=own))
+    ranked = _ranked(cycle)
+    distribution = {grade: 0 for grade, _m in cycle.bands}
+    for a in ranked:
+        if a.grade:
+            distribution[a.grade] = distribution.get(a.grade, 0) + 1
+    metrics = [(i.metric, labels.item_name(i)) for i in (ranked[0].items if ranked else [])]
+    return render_template("appraisals/cycle.html", cycle=cycle, ranked=ranked, distribution=distribution,
+                           metrics=metrics, labels=labels, can_manage=services.can_manage_team(current_user,
+                                                                                               cycle.team_id))
+
+
+@bp.route("/cycles/<int:cycle_id>/refresh", methods=["POST"])
+@policy(MANAGERS)
+def refresh(cycle_id: int):
+    """Recompute the open appraisals from the records as they are now."""
+    cycle = _cycle_or_404(cycle_id)
+    if not services.can_manage_team(current_user, cycle.team_id):
+        abort(403)
+    services.refresh_cycle(cycle)
+    flash(_("Figures recomputed from the records."), "success")
+    return redirect(url_for("appraisals.cycle", cycle_id=cycle.id))
+
+
+@bp.route("/cycles/<int:cycle_id>/summary.xlsx")
+@policy(MANAGERS)
+def cycle_export(cycle_id: int):
+    cycle = _cycle_or_404(cycle_id)
+    return exports.cycle_workbook(cycle, _ranked(cycle))
+
+
+def _appraisal_or_404(appraisal_id: int) -> Appraisal:
+    appraisal = services.load_appraisal(appraisal_id)
+    if appraisal is None or not services.can_view_appraisal(current_user, appraisal):
+        abort(404)
+    return appraisal
+
+
+def _changed_by(appraisal: Appraisal) -> str:
+    entry = db.session.scalar(select(AuditEntry).options(joinedload(AuditEntry.actor)).where(
+        AuditEntry.object_type == "appraisal", AuditEntry.object_id == str(appraisal.id))
+        .order_by(AuditEntry.at.desc()).limit(1))
+    if entry is None:
+        return _("Someone else changed this appraisal while you were editing it.")
+    from ..i18n import fmt_datetime
+
+    who = entry.actor.display_name if entry.actor else (entry.actor_name or "?")
+    return _("Changed by %(who)s at %(when)s while you were editing. Their version is shown below; your "
+             "input is kept in the form — check it and save again.", who=who, when=fmt_datetime(entry.at))
+
+
+def _sheet(appraisal: Appraisal, review=None, self_form=None, errors=None, status=200):
+    can_manage = services.can_manage_team(current_user, appraisal.team_id)
+    review = review or ReviewForm(comment=appraisal.comment, version=appraisal.version)
+    self_form = self_form or SelfAssessmentForm(self_assessment=appraisal.self_assessment, version=appraisal.version)
+    total = services.scoring.weighted_total([(i.score, i.weight) for i in appraisal.items])
+    suggestions = []
+    if can_manage and appraisal.state == "open":
+        from .loop import suggested_courses
+
+        suggestions = suggested_courses(appraisal)
+    return render_template(
+        "appraisals/sheet.html", appraisal=appraisal, cycle=appraisal.cycle, labels=labels, review=review,
+        self_form=self_form, ack=AcknowledgeForm(), reopen_form=ReopenForm(), errors=errors or {},
+        can_manage=can_manage, is_rep=current_user.id == appraisal.rep_id, total=total,
+        differences=services.differences_since_final(appraisal), suggestions=suggestions,
+        posted=request.form if request.method == "POST" else {}), status
+
+
+@bp.route("/<int:appraisal_id>")
+@policy(SALES)
+def sheet(appraisal_id: int):
+    """One rep's sheet, laid out like the paper form; printable."""
+    return _sheet(_appraisal_or_404(appraisal_id))
+
+
+def _decimal(raw: str | None, field: str, errors: dict) -> Decimal | None:
+    raw = (raw or "").strip().replace(",", "")
+    if not raw:
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        errors[field] = _("Enter a number.")
+        return None
+
+
+@bp.route("/<int:appraisal_id>/review", methods=["POST"])
+@policy(MANAGERS)
+def review(appraisal_id: int):
+    """The director's scores, adjustments with reasons, and overall comment; optionally finalise."""
+    appraisal = _appraisal_or_404(appraisal_id)
+    if not services.can_manage_team(current_user, appraisal.team_id):
+        abort(403)
+    form = ReviewForm()
+    errors: dict[str, str] = {}
+    if not form.validate_on_submit():
+        return _sheet(appraisal, review=form, errors=errors)
+    if str(appraisal.version) != (form.version.data or ""):
+        form.form_errors.append(_changed_by(appraisal))
+        return _sheet(appraisal, review=form, errors=errors, status=409)
+    judged, remarks, adjustments = {}, {}, {}
+    for item in appraisal.items:
+        if item.rule == "judged":
+            judged[item.id] = _decimal(request.form.get(f"judged_{item.id}"), f"judged_{item.id}", errors)
+        remarks[item.id] = (request.form.get(f"remark_{item.id}") or "").strip()[:2000]
+        if item.rule not in ("judged", "none") and f"adjusted_{item.id}" in request.form:
+            adjustments[item.id] = (_decimal(request.form.get(f"adjusted_{item.id}"), f"adjusted_{item.id}", errors),
+                                    request.form.get(f"reason_{item.id}", ""))
+    if errors:
+        return _sheet(appraisal, review=form, errors=errors)
+    try:
+        services.save_review(current_user, appraisal, judged=judged, remarks=remarks, adjustments=adjustments,
+                             comment=form.comment.data)
+        if request.form.get("finalise"):
+            services.finalise(current_user, appraisal)
+    except ServiceError as err:
+        db.session.rollback()
+        appraisal = _appraisal_or_404(appraisal_id)
+        if err.field and err.field != "comment":
+            errors[err.field] = err.message
+        else:
+            form.form_errors.append(err.message)
+        return _sheet(appraisal, review=form, errors=errors)
+    flash(_("Appraisal finalised.") if request.form.get("finalise") else _("Saved."), "success")
+    return redirect(url_for("appraisals.sheet", appraisal_id=appraisal.id))
+
+
+@bp.route("/<int:appraisal_id>/self", methods=["POST"])
+@policy(SALES)
+def self_assessment(appraisal_id: int):
+    appraisal = _appraisal_or_404(appraisal_id)
+    form = SelfAssessmentForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        if str(appraisal.version) != (form.version.data or ""):
+            form.form_errors.append(_changed_by(appraisal))
+            return _sheet(appraisal, self_form=form, status=409)
+        scores = {i.id: _decimal(request.form.get(f"self_{i.id}"), f"self_{i.id}", errors) for i in appraisal.items
+                  if f"self_{i.id}" in request.form}
+        if not errors:
+            try:
+                services.save_self_assessment(current_user, appraisal, form.self_assessment.data, scores)
+            except ServiceError as err:
+                errors[err.field or "self"] = err.message
+            else:
+                flash(_("Self-assessment saved."), "success")
+                return redirect(url_for("appraisals.sheet", appraisal_id=appraisal.id))
+    return _sheet(appraisal, self_form=form, errors=errors)
+
+
+@bp.route("/<int:appraisal_id>/acknowledge", methods=["POST"])
+@policy(SALES)
+def acknowledge(appraisal_id: int):
+    appraisal = _appraisal_or_404(appraisal_id)
+    form = AcknowledgeForm()
+    if form.validate_on_submit():
+        try:
+            services.acknowledge(current_user, appraisal, form.disagreement.data)
+        except ServiceError as err:
+            flash(err.message, "danger")
+        else:
+            flash(_("Your disagreement is recorded; the general manager will see it.") if form.disagreement.data
+                  else _("Appraisal acknowledged."), "success")
+    return redirect(url_for("appraisals.sheet", appraisal_id=appraisal.id))
+
+
+@bp.route("/<int:appraisal_id>/reopen", methods=["POST"])
+@policy(MANAGERS)
+def reopen(appraisal_id: int):
+    appraisal = _appraisal_or_404(appraisal_id)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason for reopening."), "danger")
+    else:
+        try:
+            services.reopen(current_user, appraisal, form.reason.data)
+        except ServiceError as err:
+            flash(err.message, "danger")
+        else:
+            flash(_("Appraisal reopened."), "success")
+    return redirect(url_for("appraisals.sheet", appraisal_id=appraisal.id))
+
+
+@bp.route("/<int:appraisal_id>/sheet.xlsx")
+@policy(SALES)
+def sheet_export(appraisal_id: int):
+    return exports.sheet_workbook(_appraisal_or_404(appraisal_id))
+
+
+@bp.route("/<int:appraisal_id>/evidence/<metric>")
+@policy(SALES)
+def evidence(appraisal_id: int, metric: str):
+    """The records behind one computed figure."""
+    appraisal = _appraisal_or_404(appraisal_id)
+    item = next((i for i in appraisal.items if i.metric == metric), None)
+    if item is None or metric in ("conduct", "planned_target", "plan_report_rate"):
+        abort(404)
+    period = services.cycle_period(appraisal.cycle)
+    try:
+        stmt = sources.row_statement(metric, [appraisal.rep_id], period)
+    except KeyError:
+        abort(404)
+    page = paginate(stmt.order_by(*sources.evidence_order(metric)), per_page=50)
+    return render_template("appraisals/evidence.html", appraisal=appraisal, item=item, page=page,
+                           metric=metric, labels=labels, period=period)
+
+
+@bp.route("/<int:appraisal_id>/assign-course", methods=["POST"])
+@policy(MANAGERS)
+def assign_course(appraisal_id: int):
+    """Close the loop: assign a course suggested for a weak item straight from the sheet."""
+    appraisal = _appraisal_or_404(appraisal_id)
+    if not services.can_manage_team(current_user, appraisal.team_id):
+        abort(403)
+    from .loop import assign_suggested
+
+    course_id = request.form.get("course_id", type=int)
+    try:
+        assign_suggested(current_user, appraisal, course_id)
+    except ServiceError as err:
+        flash(err.message, "danger")
+    else:
+        flash(_("Course assigned."), "success")
+    return redirect(url_for("appraisals.sheet", appraisal_id=appraisal.id))
+
+
+# Templates -----------------------------------------------------------------------------------------------
+
+@bp.route("/templates")
+@policy(OVERSEERS)
+def templates():
+    services.default_template()
+    page = paginate(select(AppraisalTemplate).options(joinedload(AppraisalTemplate.team),
+                                                      selectinload(AppraisalTemplate.items))
+                    .order_by(AppraisalTemplate.team_id.is_not(None), AppraisalTemplate.id))
+    return render_template("appraisals/templates.html", page=page, labels=labels)
+
+
+def _parse_bands(raw: str) -> list:
+    bands = []
+    for part in raw.replace("，", ",").split(","):
+        bits = part.split()
+        if len(bits) != 2:
+            raise ValueError
+        bands.append([bits[0], str(Decimal(bits[1]))])
+    return bands
+
+
+@bp.route("/templates/new", methods=["GET", "POST"], endpoint="template_new")
+@bp.route("/templates/<int:template_id>/edit", methods=["GET", "POST"])
+@policy(OVERSEERS)
+def template_edit(template_id: int | None = None):
+    """Edit a template's items, weights, rules and targets; weights must add up to 100."""
+    tpl = db.get_or_404(AppraisalTemplate, template_id) if template_id else None
+    source = tpl or services.default_template()
+    form = TemplateForm(obj=tpl)
+    form.team_id.choices = [(0, _("All teams"))] + [(t.id, t.name) for t in _teams_for(current_user)]
+    if request.method == "GET":
+        form.team_id.data = (tpl.team_id or 0) if tpl else 0
+        form.period_kind.data = (tpl.period_kind or "") if tpl else ""
+        form.bands.data = ", ".join(f"{g} {m}" for g, m in source.bands)
+        if tpl is None:
+            form.name.data = ""
+    errors: dict[str, str] = {}
+    rows = [{"metric": i.metric, "name_zh": i.name_zh, "name_en": i.name_en, "weight": i.weight, "rule": i.rule,
+             "target": i.target, "floor": i.floor} for i in source.items]
+    if request.method == "POST":
+        rows = _posted_rows(errors)
+    if form.validate_on_submit() and not errors:
+        try:
+            bands = _parse_bands(form.bands.data)
+        except (ValueError, InvalidOperation):
+            form.bands.errors.append(_("Write each band as a grade and a number, separated by commas."))
+        else:
+            try:
+                saved = services.save_template(current_user, tpl, name=form.name.data, team_id=form.team_id.data,
+                                               period_kind=form.period_kind.data, items=rows, bands=bands)
+            except ServiceError as err:
+                if err.field == "bands":
+                    form.bands.errors.append(err.message)
+                else:
+                    errors["items"] = err.message
+            else:
+                flash(_("Template saved. Appraisals already made keep the items they were made with."), "success")
+                return redirect(url_for("appraisals.template_edit", template_id=saved.id))
+    return render_template("appraisals/template_form.html", form=form, tpl=tpl, rows=rows, errors=errors,
+                           labels=labels, rules=labels.RULE_NAMES)
+
+
+def _posted_rows(errors: dict) -> list[dict]:
+    rows = []
+    count = request.form.get("rows", type=int) or 0
+    for n in range(min(count, 40)):
+        metric = (request.form.get(f"metric_{n}") or "").strip()
+        if not metric and not request.form.get(f"name_zh_{n}"):
+            continue
+        row = {"metric": metric or "judged", "name_zh": (request.form.get(f"name_zh_{n}") or "").strip()[:120],
+               "name_en": (request.form.get(f"name_en_{n}") or "").strip()[:120],
+               "rule": request.form.get(f"rule_{n}") or "judged"}
+        if not row["name_zh"] or not row["name_en"]:
+            errors[f"name_{n}"] = _("Give the item a name in both languages.")
+        for key in ("weight", "target", "floor"):
+            row[key] = _decimal(request.form.get(f"{key}_{n}"), f"{key}_{n}", errors)
+        if row["weight"] is None:
+            row["weight"] = Decimal(0)
+        rows.append(row)
+    return rows
+
+
+@bp.route("/help")
+@policy(SALES | OVERSEERS)
+def help_page():
+    """How each item is computed and scored."""
+    return render_template("appraisals/help.html", items=services.default_template().items, labels=labels)
+
+
+# Personnel notes (the archive) ------------------------------------------------------------------------------
+
+@bp.route("/people/<int:user_id>/notes", methods=["POST"])
+@policy(MANAGERS)
+def add_note(user_id: int):
+    rep = db.session.get(User, user_id)
+    if rep is None or not services.can_read_notes(current_user, rep):
+        abort(404)
+    form = NoteForm()
+    if form.validate_on_submit():
+        services.add_note(current_user, rep, form.kind.data, form.on.data, form.text.data.strip())
+        flash(_("Note added to the performance archive."), "success")
+    else:
+        flash(_("Choose a kind and a date and write the note."), "danger")
+    return redirect(url_for("people.profile", user_id=rep.id) + "#archive")

@@ -1,0 +1,68 @@
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+# Money columns hold 14 digits, 2 after the point.
+MAX_AMOUNT = Decimal("999999999999.99")
+POSITIVE = NumberRange(min=Decimal("0.01"), max=MAX_AMOUNT)
+NOT_NEGATIVE = NumberRange(min=Decimal("0"), max=MAX_AMOUNT)
+
+
+class MoneyField(DecimalField):
+    """A decimal amount that also accepts 1,234,567.89 (and full-width commas or a ¥ sign)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [v.replace(",", "").replace("，", "").replace("¥", "").strip() for v in valuelist]
+        super().process_formdata(valuelist)
+
+
+STATUS_LABELS = {
+    "draft": _l("Draft"), "signed": _l("Signed"), "in_fulfilment": _l("In fulfilment"),
+    "fulfilled": _l("Fulfilled"), "terminated": _l("Terminated"),
+}
+STATUS_COLOURS = {"draft": "secondary", "signed": "info", "in_fulfilment": "primary", "fulfilled": "success",
+                  "terminated": "dark"}
+
+
+class ContractForm(FlaskForm):
+    number = StringField(_l("Contract number"), validators=[DataRequired(), Length(max=40)])
+    customer_id = SelectField(_l("Customer"), coerce=int, choices=[])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    amount = MoneyField(_l("Amount"), places=2, validators=[InputRequired(), POSITIVE])
+    currency = SelectField(_l("Currency"), choices=[], default="CNY")
+    owner_id = SelectField(_l("Owner (sales rep)"), coerce=int, choices=[])
+    signed_on = DateField(_l("Signing date"), validators=[Optional()])
+    start_on = DateField(_l("Start date"), validators=[Optional()])
+    end_on = DateField(_l("End date"), validators=[Optional()])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("New status"), choices=[])
+    reason = TextAreaField(_l("Reason (when terminating)"), validators=[Optional(), Length(max=2000)])
+
+
+class ProgressForm(FlaskForm):
+    progress = IntegerField(_l("Fulfilment progress (%)"), validators=[InputRequired(), NumberRange(0, 100)])
+
+
+class PaymentForm(FlaskForm):
+    paid_on = DateField(_l("Date received"), validators=[DataRequired()])
+    amount = MoneyField(_l("Amount"), places=2, validators=[InputRequired(), POSITIVE])
+    note = StringField(_l("Remarks"), validators=[Optional(), Length(max=300)])
+
+
+class OrderForm(FlaskForm):
+    number = StringField(_l("Order number"), validators=[Optional(), Length(max=40)])
+    ordered_on = DateField(_l("Order date"), validators=[DataRequired()])
+    customer_id = SelectField(_l("Customer"), coerce=int, choices=[])
+    contract_id = SelectField(_l("Contract"), coerce=int, choices=[])
+    amount = MoneyField(_l("Amount"), places=2, validators=[InputRequired(), POSITIVE])
+    cost = MoneyField(_l("Cost"), places=2, validators=[Optional(), NOT_NEGATIVE],
+                        description=_l("Optional: with the cost, the order counts towards gross profit."))
+    owner_id = SelectField(_l("Owner (sales rep)"), coerce=int, choices=[])
+    note = StringField(_l("Remarks"), validators=[Optional(), Length(max=300)])

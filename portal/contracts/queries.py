@@ -1,0 +1,130 @@
+"""Aggregate figures from contracts, payments and orders, by company, team or rep (one query each).
+
+Plans' target status reads these; every function answers ``{key: value}`` where the key is None for
+the company, a team id or a rep (owner) id, so the status page costs the same whatever the row count.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, select, type_coerce
+
+from ..core.db import db
+from ..core.money import ZERO
+from ..core.periods import Period
+from ..core.types import Money
+from .models import OPEN_STATUSES, SIGNED_STATUSES, Contract, Order, Payment
+
+
+def _key(model, group: str):
+    if group == "team":
+        return model.team_id
+    if group == "rep":
+        return model.owner_id
+    return None
+
+
+def _grouped(model, group: str, ids, columns, *where) -> dict:
+    key = _key(model, group)
+    cols = ([key] if key is not None else []) + list(columns)
+    stmt = select(*cols).where(*where)
+    if key is not None:
+        if ids is not None:
+            stmt = stmt.where(key.in_(list(ids) or [-1]))
+        stmt = stmt.group_by(key)
+    out = {}
+    for row in db.session.execute(stmt):
+        if key is None:
+            out[None] = tuple(row)
+        else:
+            out[row[0]] = tuple(row[1:])
+    return out
+
+
+def _money(value) -> Decimal:
+    return value if value is not None else ZERO
+
+
+def order_totals(period: Period, group: str = "company", ids=None) -> dict:
+    """{key: (sales amount, order count, gross profit)} for orders dated in the period.
+
+    Gross profit counts only orders whose cost is known.
+    """
+    profit = type_coerce(func.sum(case((Order.cost.is_not(None), Order.amount - Order.cost), else_=None)), Money())
+    rows = _grouped(Order, group, ids, [type_coerce(func.sum(Order.amount), Money()), func.count(Order.id), profit],
+                    Order.ordered_on >= period.start, Order.ordered_on < period.end)
+    return {k: (_money(v[0]), int(v[1] or 0), _money(v[2])) for k, v in rows.items()}
+
+
+def signed_totals(period: Period, group: str = "company", ids=None) -> dict:
+    """{key: signed-contract amount} for contracts signed in the period (drafts and terminated excluded)."""
+    rows = _grouped(Contract, group, ids, [type_coerce(func.sum(Contract.amount), Money())],
+                    Contract.signed_on >= period.start, Contract.signed_on < period.end,
+                    Contract.status.in_(SIGNED_STATUSES))
+    return {k: _money(v[0]) for k, v in rows.items()}
+
+
+def payment_totals(period: Period, group: str = "company", ids=None) -> dict:
+    """{key: payments collected} by payment date."""
+    rows = _grouped(Payment, group, ids, [type_coerce(func.sum(Payment.amount), Money())],
+                    Payment.paid_on >= period.start, Payment.paid_on < period.end)
+    return {k: _money(v[0]) for k, v in rows.items()}
+
+
+def contract_summary(period: Period, today: date, team_ids=None, owner_ids=None) -> dict:
+    """Counts and amounts: signed in the period, in fulfilment now, overdue now (one query)."""
+    signed = and_(Contract.signed_on >= period.start, Contract.signed_on < period.end,
+                  Contract.status.in_(SIGNED_STATUSES))
+    fulfilling = Contract.status == "in_fulfilment"
+    overdue = and_(Contract.status.in_(OPEN_STATUSES), Contract.end_on < today)
+
+    def pair(cond):
+        return (func.sum(case((cond, 1), else_=0)),
+                type_coerce(func.sum(case((cond, Contract.amount), else_=None)), Money()))
+
+    stmt = select(*pair(signed), *pair(fulfilling), *pair(overdue))
+    if team_ids is not None:
+        stmt = stmt.where(Contract.team_id.in_(list(team_ids) or [-1]))
+    if owner_ids is not None:
+        stmt = stmt.where(Contract.owner_id.in_(list(owner_ids) or [-1]))
+    row = db.session.execute(stmt).one()
+    return {"signed": (int(row[0] or 0), _money(row[1])), "in_fulfilment": (int(row[2] or 0), _money(row[3])),
+            "overdue": (int(row[4] or 0), _money(row[5]))}
+
+
+def collected_by_contract(contract_ids) -> dict[int, Decimal]:
+    """{contract id: payments received so far} for a page of contracts (one query)."""
+    if not contract_ids:
+        return {}
+    rows = db.session.execute(select(Payment.contract_id, type_coerce(func.sum(Payment.amount), Money()))
+                              .where(Payment.contract_id.in_(list(contract_ids))).group_by(Payment.contract_id))
+    return {cid: _money(total) for cid, total in rows}
+
+
+def contracts_signed_in(period: Period, *, owner_id: int | None = None, team_id: int | None = None,
+                        limit: int = 50) -> list[Contract]:
+    """The contracts behind a signed-contract figure: signed in the period, largest first."""
+    from sqlalchemy.orm import joinedload
+
+    stmt = select(Contract).options(joinedload(Contract.customer)).where(
+        Contract.signed_on >= period.start, Contract.signed_on < period.end, Contract.status.in_(SIGNED_STATUSES))
+    if owner_id is not None:
+        stmt = stmt.where(Contract.owner_id == owner_id)
+    if team_id is not None:
+        stmt = stmt.where(Contract.team_id == team_id)
+    return list(db.session.scalars(stmt.order_by(Contract.amount.desc(), Contract.id).limit(limit)))
+
+
+def orders_in(period: Period, *, owner_id: int | None = None, team_id: int | None = None,
+              limit: int = 50) -> list[Order]:
+    """The latest orders behind a sales figure."""
+    from sqlalchemy.orm import joinedload
+
+    stmt = select(Order).options(joinedload(Order.customer)).where(
+        Order.ordered_on >= period.start, Order.ordered_on < period.end)
+    if owner_id is not None:
+        stmt = stmt.where(Order.owner_id == owner_id)
+    if team_id is not None:
+        stmt = stmt.where(Order.team_id == team_id)
+    return list(db.session.scalars(stmt.order_by(Order.ordered_on.desc(), Order.id.desc()).limit(limit)))

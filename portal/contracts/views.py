@@ -1,0 +1,348 @@
+"""Contracts and orders: lists with filters and exports, a contract with its payments and workflow."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import Forbidden
+
+from ..authz import DIRECTOR, REP, SALES, get_scoped_or_404, managed_team_ids, policy, scope_query
+from ..core.db import db
+from ..core.errors import ServiceError
+from ..core.money import ZERO, to_money
+from ..core.pagination import paginate
+from ..core.periods import Period, local_today
+from ..people.models import Team, User
+from . import bp, queries, services
+from .forms import STATUS_COLOURS, STATUS_LABELS, ContractForm, OrderForm, PaymentForm, ProgressForm, StatusForm
+from .models import CONTRACT_STATUSES, CURRENCIES, OPEN_STATUSES, TRANSITIONS, Contract, Order, Payment
+
+WRITERS = REP | DIRECTOR
+EXPORT_LIMIT = 20000
+
+
+def _period_filter():
+    raw = (request.args.get("period") or "").strip()
+    if not raw:
+        return None
+    try:
+        return Period.parse(raw)
+    except ValueError:
+        return None
+
+
+def _teams() -> list[Team]:
+    stmt = select(Team).order_by(Team.name)
+    ids = managed_team_ids(current_user)
+    if ids is not None:
+        stmt = stmt.where(Team.id.in_(ids or {-1}))
+    return list(db.session.scalars(stmt))
+
+
+def _owners() -> list[User]:
+    if current_user.role == "rep":
+        return [current_user]
+    stmt = select(User).where(User.role.in_(("rep", "director")), User.active.is_(True))
+    ids = managed_team_ids(current_user)
+    if ids is not None:
+        stmt = stmt.where(User.team_id.in_(ids or {-1}))
+    return list(db.session.scalars(stmt.order_by(User.team_id, User.role.desc(), User.display_name)))
+
+
+def _customers():
+    from ..customers.access import visible_customers
+    from ..customers.models import Customer
+
+    return list(db.session.scalars(visible_customers(current_user).order_by(Customer.name).limit(1000)))
+
+
+def contract_filters(stmt):
+    """The list's filters, shared by the page and the exports so both show the same rows."""
+    status = request.args.get("status")
+    if status in CONTRACT_STATUSES:
+        stmt = stmt.where(Contract.status == status)
+    if request.args.get("overdue") == "1":
+        stmt = stmt.where(Contract.status.in_(OPEN_STATUSES), Contract.end_on < local_today())
+    team_id = request.args.get("team_id", type=int)
+    if team_id:
+        stmt = stmt.where(Contract.team_id == team_id)
+    rep_id = request.args.get("rep_id", type=int)
+    if rep_id:
+        stmt = stmt.where(Contract.owner_id == rep_id)
+    customer_id = request.args.get("customer_id", type=int)
+    if customer_id:
+        stmt = stmt.where(Contract.customer_id == customer_id)
+    period = _period_filter()
+    if period is not None:
+        stmt = stmt.where(Contract.signed_on >= period.start, Contract.signed_on < period.end)
+    q = (request.args.get("q") or "").strip()
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Contract.number.ilike(like), Contract.title.ilike(like)))
+    return stmt
+
+
+def _contract_stmt():
+    stmt = scope_query(select(Contract), Contract, current_user).options(
+        joinedload(Contract.customer), joinedload(Contract.owner), joinedload(Contract.team))
+    return contract_filters(stmt).order_by(Contract.signed_on.desc().nulls_last(), Contract.id.desc())
+
+
+@bp.route("/")
+@policy(SALES)
+def index():
+    """Contracts one may see, filtered by status, overdue, team, rep, customer and signing period."""
+    page = paginate(_contract_stmt())
+    collected = queries.collected_by_contract([c.id for c in page.items])
+    return render_template("contracts/index.html", page=page, collected=collected, statuses=STATUS_LABELS,
+                           colours=STATUS_COLOURS, teams=_teams(), owners=_owners(), today=local_today(),
+                           args=request.args.to_dict(), can_write=services.can_write(current_user))
+
+
+def contract_rows(contracts, collected, today) -> list[list]:
+    rows = []
+    for c in contracts:
+        paid = collected.get(c.id, ZERO)
+        rows.append([c.number, c.customer.name, c.title, c.amount, c.currency, c.owner.display_name,
+                     c.team.name, c.signed_on.isoformat() if c.signed_on else "",
+                     c.start_on.isoformat() if c.start_on else "", c.end_on.isoformat() if c.end_on else "",
+                     str(STATUS_LABELS[c.status]), c.progress, paid, c.amount - paid,
+                     _("Yes") if c.is_overdue(today) else ""])
+    return rows
+
+
+def contract_header() -> list[str]:
+    return [_("Contract number"), _("Customer"), _("Title"), _("Amount"), _("Currency"), _("Owner"), _("Team"),
+            _("Signing date"), _("Start date"), _("End date"), _("Status"), _("Fulfilment progress (%)"),
+            _("Payments received"), _("Still to collect"), _("Overdue")]
+
+
+@bp.route("/export.<fmt>")
+@policy(SALES)
+def export(fmt: str):
+    """The contract list (same filters) as CSV or XLSX."""
+    from ..plans.queries import export_response
+
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    contracts = list(db.session.scalars(_contract_stmt().limit(EXPORT_LIMIT)))
+    collected = queries.collected_by_contract([c.id for c in contracts])
+    rows = contract_rows(contracts, collected, local_today())
+    return export_response(fmt, f"contracts-{local_today().isoformat()}", _("Contracts"), contract_header(), rows)
+
+
+def _contract_form(contract: Contract | None) -> ContractForm:
+    form = ContractForm(obj=contract)
+    form.customer_id.choices = [(c.id, c.name) for c in _customers()]
+    if contract is not None and contract.customer_id not in {c for c, _n in form.customer_id.choices}:
+        form.customer_id.choices.insert(0, (contract.customer_id, contract.customer.name))
+    form.currency.choices = [(c, c) for c in CURRENCIES]
+    form.owner_id.choices = [(u.id, u.display_name) for u in _owners()]
+    if current_user.role == "rep":
+        form.owner_id.data = current_user.id  # a rep records their own contracts
+    if request.method == "GET" and contract is None:
+        form.customer_id.data = request.args.get("customer_id", type=int)
+        form.owner_id.data = current_user.id
+        form.currency.data = "CNY"
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"], endpoint="create")
+@bp.route("/<int:contract_id>/edit", methods=["GET", "POST"])
+@policy(WRITERS)
+def edit(contract_id: int | None = None):
+    contract = get_scoped_or_404(Contract, contract_id, current_user) if contract_id else None
+    if contract is not None and not services.can_edit_contract(current_user, contract):
+        flash(_("This contract cannot be changed now."), "warning")
+        return redirect(url_for("contracts.detail", contract_id=contract.id))
+    form = _contract_form(contract)
+    if form.validate_on_submit():
+        try:
+            saved = services.save_contract(
+                current_user, contract, number=form.number.data, customer_id=form.customer_id.data,
+                title=form.title.data, amount=to_money(form.amount.data), currency=form.currency.data,
+                owner_id=form.owner_id.data, signed_on=form.signed_on.data, start_on=form.start_on.data,
+                end_on=form.end_on.data, notes=form.notes.data)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("contracts.detail", contract_id=saved.id))
+    return render_template("contracts/form.html", form=form, contract=contract)
+
+
+@bp.route("/<int:contract_id>")
+@policy(SALES)
+def detail(contract_id: int):
+    """A contract: its terms, status and fulfilment, the payments received and its orders."""
+    contract = get_scoped_or_404(Contract, contract_id, current_user)
+    payments = list(db.session.scalars(select(Payment).where(Payment.contract_id == contract.id)
+                                       .order_by(Payment.paid_on, Payment.id)))
+    orders = list(db.session.scalars(select(Order).where(Order.contract_id == contract.id)
+                                     .order_by(Order.ordered_on.desc()).limit(100)))
+    paid = sum((p.amount for p in payments), ZERO)
+    status_form = StatusForm()
+    status_form.status.choices = [(s, STATUS_LABELS[s]) for s in TRANSITIONS[contract.status]]
+    payment_form = PaymentForm()
+    if request.method == "GET":
+        payment_form.paid_on.data = local_today()
+    return render_template(
+        "contracts/detail.html", contract=contract, payments=payments, orders=orders, paid=paid,
+        statuses=STATUS_LABELS, colours=STATUS_COLOURS, status_form=status_form, payment_form=payment_form,
+        progress_form=ProgressForm(progress=contract.progress), today=local_today(),
+        can_edit=services.can_edit_contract(current_user, contract),
+        can_status=services.can_change_status(current_user, contract),
+        can_pay=services.can_add_payment(current_user, contract),
+        can_progress=contract.status in ("signed", "in_fulfilment") and services.can_change_status(current_user,
+                                                                                                    contract))
+
+
+@bp.route("/<int:contract_id>/status", methods=["POST"])
+@policy(WRITERS)
+def change_status(contract_id: int):
+    contract = get_scoped_or_404(Contract, contract_id, current_user)
+    form = StatusForm()
+    form.status.choices = [(s, STATUS_LABELS[s]) for s in TRANSITIONS[contract.status]]
+    if form.validate_on_submit():
+        try:
+            services.change_status(current_user, contract, form.status.data, reason=form.reason.data)
+        except ServiceError as err:
+            flash(err.message, "danger")
+        except Forbidden:
+            abort(403)
+        else:
+            flash(_("Status changed."), "success")
+    else:
+        flash(_("Choose a status this contract can move to."), "danger")
+    return redirect(url_for("contracts.detail", contract_id=contract.id))
+
+
+@bp.route("/<int:contract_id>/progress", methods=["POST"])
+@policy(WRITERS)
+def set_progress(contract_id: int):
+    contract = get_scoped_or_404(Contract, contract_id, current_user)
+    form = ProgressForm()
+    if form.validate_on_submit():
+        try:
+            services.set_progress(current_user, contract, form.progress.data)
+        except ServiceError as err:
+            flash(err.message, "danger")
+        else:
+            flash(_("Saved."), "success")
+    else:
+        flash(_("Progress is a percentage from 0 to 100."), "danger")
+    return redirect(url_for("contracts.detail", contract_id=contract.id))
+
+
+@bp.route("/<int:contract_id>/payments", methods=["POST"])
+@policy(WRITERS)
+def add_payment(contract_id: int):
+    """Record money received against the contract."""
+    contract = get_scoped_or_404(Contract, contract_id, current_user)
+    form = PaymentForm()
+    if form.validate_on_submit():
+        try:
+            services.add_payment(current_user, contract, paid_on=form.paid_on.data,
+                                 amount=to_money(form.amount.data), note=form.note.data)
+        except ServiceError as err:
+            flash(err.message, "danger")
+        else:
+            flash(_("Payment recorded."), "success")
+    else:
+        flash(_("Give the date and the amount received."), "danger")
+    return redirect(url_for("contracts.detail", contract_id=contract.id))
+
+
+@bp.route("/payments/<int:payment_id>/delete", methods=["POST"])
+@policy(WRITERS)
+def delete_payment(payment_id: int):
+    payment = get_scoped_or_404(Payment, payment_id, current_user)
+    contract_id = payment.contract_id
+    try:
+        services.delete_payment(current_user, payment)
+    except Forbidden:
+        abort(403)
+    flash(_("Payment deleted."), "success")
+    return redirect(url_for("contracts.detail", contract_id=contract_id))
+
+
+# Orders ---------------------------------------------------------------------------------------
+
+@bp.route("/orders")
+@policy(SALES)
+def orders():
+    """Orders one may see, by date, customer, team and rep."""
+    stmt = scope_query(select(Order), Order, current_user).options(
+        joinedload(Order.customer), joinedload(Order.owner), joinedload(Order.contract))
+    period = _period_filter()
+    if period is not None:
+        stmt = stmt.where(Order.ordered_on >= period.start, Order.ordered_on < period.end)
+    for arg, col in (("team_id", Order.team_id), ("rep_id", Order.owner_id), ("customer_id", Order.customer_id)):
+        value = request.args.get(arg, type=int)
+        if value:
+            stmt = stmt.where(col == value)
+    page = paginate(stmt.order_by(Order.ordered_on.desc(), Order.id.desc()))
+    return render_template("contracts/orders.html", page=page, teams=_teams(), owners=_owners(),
+                           args=request.args.to_dict(), can_write=services.can_write(current_user),
+                           can_edit=services.can_edit_order)
+
+
+def _order_form(order: Order | None) -> OrderForm:
+    form = OrderForm(obj=order)
+    customers = _customers()
+    form.customer_id.choices = [(c.id, c.name) for c in customers]
+    if order is not None and order.customer_id not in {c.id for c in customers}:
+        form.customer_id.choices.insert(0, (order.customer_id, order.customer.name))
+    contracts = scope_query(select(Contract), Contract, current_user).where(
+        Contract.status.in_(("signed", "in_fulfilment", "fulfilled"))).options(joinedload(Contract.customer))
+    form.contract_id.choices = [(0, _("— none —"))] + [
+        (c.id, f"{c.number} · {c.customer.name}") for c in db.session.scalars(
+            contracts.order_by(Contract.signed_on.desc()).limit(500))]
+    form.owner_id.choices = [(u.id, u.display_name) for u in _owners()]
+    if current_user.role == "rep":
+        form.owner_id.data = current_user.id
+    if request.method == "GET" and order is None:
+        form.ordered_on.data = local_today()
+        form.owner_id.data = current_user.id
+        form.customer_id.data = request.args.get("customer_id", type=int)
+        form.contract_id.data = request.args.get("contract_id", type=int) or 0
+    elif request.method == "GET":
+        form.contract_id.data = order.contract_id or 0
+    return form
+
+
+@bp.route("/orders/new", methods=["GET", "POST"], endpoint="order_create")
+@bp.route("/orders/<int:order_id>/edit", methods=["GET", "POST"])
+@policy(WRITERS)
+def order_edit(order_id: int | None = None):
+    order = get_scoped_or_404(Order, order_id, current_user) if order_id else None
+    form = _order_form(order)
+    if form.validate_on_submit():
+        try:
+            services.save_order(
+                current_user, order, ordered_on=form.ordered_on.data, customer_id=form.customer_id.data,
+                contract_id=form.contract_id.data or None, amount=to_money(form.amount.data),
+                cost=to_money(form.cost.data) if form.cost.data is not None else None,
+                owner_id=form.owner_id.data, number=form.number.data, note=form.note.data)
+        except ServiceError as err:
+            err.attach(form)
+        except Forbidden:
+            abort(403)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("contracts.orders"))
+    return render_template("contracts/order_form.html", form=form, order=order)
+
+
+@bp.route("/orders/<int:order_id>/delete", methods=["POST"])
+@policy(WRITERS)
+def order_delete(order_id: int):
+    order = get_scoped_or_404(Order, order_id, current_user)
+    try:
+        services.delete_order(current_user, order)
+    except Forbidden:
+        abort(403)
+    flash(_("Order deleted."), "success")
+    return redirect(url_for("contracts.orders"))

@@ -1,0 +1,20 @@
+"""Sales plans and targets, seasonal profiles, budgets and expenses, target status and the GM's view."""
+from flask import Blueprint
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+
+def init_app(app):
+    from flask_babel import lazy_gettext as _l
+
+    from ..ui import register_nav
+    from . import demo, panels  # noqa: F401 - registers panels and demo data
+
+    register_nav("plans.overview", _l("Sales status"), {"director", "gm"}, order=30)
+    register_nav("plans.status", _l("My targets"), {"rep"}, order=30)
+    register_nav("plans.index", _l("Sales plans"), {"rep", "director", "gm"}, order=31)
+    register_nav("plans.budgets", _l("Budget"), {"director", "gm"}, order=33)
+    register_nav("plans.expenses", _l("Expenses"), {"rep"}, order=33)
+
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,165 @@
+"""Plans and their targets, seasonal profiles, budget lines, budget categories and expenses."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.db import db, utcnow
+from ..core.periods import Period
+from ..core.types import Money, UTCDateTime
+
+SCOPES = ("company", "team", "rep")
+PLAN_STATUSES = ("draft", "submitted", "approved", "returned")
+# The measures a target is set for; amounts are money, the others are counts.
+MEASURES = ("sales", "contracts", "payments", "new_customers", "orders", "gross_profit")
+MONEY_MEASURES = frozenset({"sales", "contracts", "payments", "gross_profit"})
+TIERS = ("base", "sprint", "challenge")
+
+
+class PeriodMixin:
+    """A period stored as its kind, key and bounds, so SQL can filter and group by it."""
+
+    period_kind: Mapped[str] = mapped_column(String(8))
+    period_key: Mapped[str] = mapped_column(String(10), index=True)
+    period_start: Mapped[date] = mapped_column(Date, index=True)
+    period_end: Mapped[date] = mapped_column(Date)
+
+    @property
+    def period(self) -> Period:
+        return Period(self.period_kind, self.period_start, self.period_end)
+
+    def set_period(self, period: Period) -> None:
+        self.period_kind, self.period_key = period.kind, period.key
+        self.period_start, self.period_end = period.start, period.end
+
+
+class Plan(PeriodMixin, db.Model):
+    """A sales plan for a period and a scope: the analysis, the strategy and the steps."""
+
+    __tablename__ = "plan"
+    __audited__ = True
+    __owner_column__ = "owner_id"
+    __team_column__ = "team_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)  # a rep's plan
+    title: Mapped[str] = mapped_column(String(200))
+    analysis: Mapped[str | None] = mapped_column(Text)
+    strategy: Mapped[str | None] = mapped_column(Text)
+    steps: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team = relationship("Team", foreign_keys=[team_id])
+    owner = relationship("User", foreign_keys=[owner_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    __table_args__ = (Index("ix_plan_scope_period", "scope", "team_id", "owner_id", "period_key"),)
+
+
+class Target(PeriodMixin, db.Model):
+    """One measure's target for one scope and period, in three tiers (base / sprint / challenge)."""
+
+    __tablename__ = "target"
+    __audited__ = True
+    __owner_column__ = "owner_id"
+    __team_column__ = "team_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    measure: Mapped[str] = mapped_column(String(16))
+    base: Mapped[Decimal] = mapped_column(Money)
+    sprint: Mapped[Decimal | None] = mapped_column(Money)
+    challenge: Mapped[Decimal | None] = mapped_column(Money)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("scope", "team_id", "owner_id", "period_key", "measure", name="uq_target_slot"),
+        Index("ix_target_scope_start", "scope", "period_start"),
+    )
+
+
+class SeasonalProfile(db.Model):
+    """Weights per month (January first) for splitting a year's targets into months."""
+
+    __tablename__ = "seasonal_profile"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    weights: Mapped[list] = mapped_column(JSON)  # twelve numbers as text, e.g. ["8", "6", …]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BudgetCategory(db.Model):
+    __tablename__ = "budget_category"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=100)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class BudgetLine(PeriodMixin, db.Model):
+    """The marketing expense budget (营销费用) of one team, period and category."""
+
+    __tablename__ = "budget_line"
+    __audited__ = True
+    __team_column__ = "team_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("budget_category.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    note: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team = relationship("Team")
+    category: Mapped[BudgetCategory] = relationship()
+
+    __table_args__ = (UniqueConstraint("team_id", "period_key", "category_id", name="uq_budget_line_slot"),)
+
+
+class Expense(db.Model):
+    """Money spent by a team member, counted against the budget lines of its category and date."""
+
+    __tablename__ = "expense"
+    __audited__ = True
+    __owner_column__ = "owner_id"
+    __team_column__ = "team_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("budget_category.id"), index=True)
+    spent_on: Mapped[date] = mapped_column(Date, index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    description: Mapped[str] = mapped_column(String(500))
+    over_budget: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    receipt_key: Mapped[str | None] = mapped_column(String(200))
+    receipt_name: Mapped[str | None] = mapped_column(String(200))
+    receipt_type: Mapped[str | None] = mapped_column(String(120))
+    receipt_size: Mapped[int | None] = mapped_column(Integer)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team = relationship("Team")
+    owner = relationship("User", foreign_keys=[owner_id])
+    category: Mapped[BudgetCategory] = relationship()
+
+    __table_args__ = (Index("ix_expense_team_cat_day", "team_id", "category_id", "spent_on"),)

@@ -1,0 +1,2 @@
+"""Plans' pages, one module per area."""
+from . import budgets, plans, status, targets  # noqa: F401
