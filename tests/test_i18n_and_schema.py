@@ -39,3 +39,18 @@ def test_migrations_have_one_head(app):
     config = current_app.extensions["migrate"].migrate.get_config()
     heads = ScriptDirectory.from_config(config).get_heads()
     assert len(heads) == 1, heads
+
+
+def test_migrations_downgrade_and_upgrade_again(make_app, tmp_path):
+    """Every migration can be undone and redone (on a scratch SQLite database)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    scratch = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'roundtrip.db'}")
+    with scratch.app_context():
+        upgrade(revision="heads")
+        assert inspect(db.engine).has_table("appraisal_item")
+        downgrade(revision="base")
+        assert not inspect(db.engine).has_table("user")
+        upgrade(revision="heads")
+        assert inspect(db.engine).has_table("robot")

@@ -137,20 +137,9 @@ def upgrade():
     with op.batch_alter_table('appraisal_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_appraisal_item_appraisal_id'), ['appraisal_id'], unique=False)
 
-    with op.batch_alter_table('team', schema=None) as batch_op:
-        batch_op.create_unique_constraint(batch_op.f('uq_team_name'), ['name'])
-
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.create_unique_constraint(batch_op.f('uq_user_username'), ['username'])
 
 
 def downgrade():
-
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_user_username'), type_='unique')
-
-    with op.batch_alter_table('team', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_team_name'), type_='unique')
 
     with op.batch_alter_table('appraisal_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_appraisal_item_appraisal_id'))
