@@ -73,3 +73,17 @@ def test_each_role_access(client, world, url, allowed):
         assert (status == 200) == (person.role in allowed), (person.role, status)
         if person.role not in allowed:
             assert status == 403
+
+
+def test_archive_section_shows_punctuality_to_rep_and_director(app, client, world):
+    from conftest import sign_in
+
+    from portal.core.periods import Period
+
+    sign_in(client, world.director_a)
+    html = client.get(f"/people/{world.rep_a.id}").get_data(as_text=True)
+    assert Period.current("month").key in html and "工作计划、汇报、总结与任务" in html
+    sign_in(client, world.rep_a)
+    assert "工作计划、汇报、总结与任务" in client.get(f"/people/{world.rep_a.id}").get_data(as_text=True)
+    sign_in(client, world.gm)
+    assert "工作计划、汇报、总结与任务" not in client.get(f"/people/{world.director_a.id}").get_data(as_text=True)

@@ -8,7 +8,7 @@ def init_app(app):
     from flask_babel import lazy_gettext as _l
 
     from ..ui import register_nav
-    from . import cli, demo, panels  # noqa: F401 - registers panels, demo data and commands
+    from . import cli, demo, panels, profile  # noqa: F401 - panels, archive section, demo data, commands
     from .templating import template_helpers
 
     # One menu entry: the comms pages share a tab bar (tasks, threads, plans & reports, summaries,
