@@ -368,3 +368,22 @@ def test_weak_items_suggest_tagged_courses_and_assign(app, client, records):
     resp = client.post(f"/appraisals/{mine.id}/assign-course", data={"course_id": course.id})
     assert resp.status_code == 302
     assert db.session.scalar(select(Assignment).where(Assignment.user_id == world.rep_a.id)) is not None
+
+
+def test_team_robot_announces_when_the_last_sheet_is_final(app, records):
+    from portal.robots.models import Robot, RobotOutbox
+
+    world = records
+    db.session.add(Robot(name="华东群", platform="wecom", url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x",
+                         team_id=world.team_a.id, events=["appraisal_published"], active=True))
+    db.session.commit()
+    with app.test_request_context():
+        cycle = services.open_cycle(world.director_a, world.team_a.id, PERIOD)
+        for n, appraisal in enumerate(cycle.appraisals):
+            conduct = _item(appraisal, "conduct")
+            services.save_review(world.director_a, appraisal, judged={conduct.id: D(4)}, remarks={}, adjustments={},
+                                 comment="好")
+            services.finalise(world.director_a, appraisal)
+            queued = db.session.scalars(select(RobotOutbox).where(RobotOutbox.event == "appraisal_published")).all()
+            assert len(queued) == (1 if n == len(cycle.appraisals) - 1 else 0)
+        assert PERIOD.key in queued[0].title

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, inspect, select
+from sqlalchemy import bindparam, func, insert, inspect, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import Forbidden
 
@@ -344,11 +344,29 @@ def finalise(actor, appraisal: Appraisal) -> None:
     appraisal.finalised_at = utcnow()
     appraisal.finalised_by_id = actor.id
     record("finalise", obj=appraisal, summary=f"{appraisal.total} {appraisal.grade}")
+    _publish_if_complete(appraisal.cycle)
     notify([appraisal.rep], "appraisal_finalised",
            lambda: _("Your appraisal for %(period)s is final: please acknowledge it.",
                      period=appraisal.cycle.period_key),
            link=path_for("appraisals.sheet", appraisal_id=appraisal.id), actor=actor)
     db.session.flush()
+
+
+def _publish_if_complete(cycle: AppraisalCycle) -> None:
+    """When the last sheet of a cycle is finalised, the team's chat robots announce the results."""
+    db.session.flush()
+    still_open = db.session.scalar(select(func.count(Appraisal.id)).where(Appraisal.cycle_id == cycle.id,
+                                                                          Appraisal.state == "open"))
+    if still_open:
+        return
+    from ..robots.services import post_event
+
+    total = db.session.scalar(select(func.count(Appraisal.id)).where(Appraisal.cycle_id == cycle.id))
+    team = cycle.team.name
+    post_event("appraisal_published", cycle.team_id,
+               lambda: _("Appraisal results published: %(team)s, %(period)s", team=team, period=cycle.period_key),
+               lambda: _("All %(n)s appraisals of the cycle are final.", n=total),
+               link=path_for("appraisals.cycle", cycle_id=cycle.id))
 
 
 def acknowledge(actor, appraisal: Appraisal, disagreement: str | None) -> None:
