@@ -46,10 +46,41 @@ def _order(world):
     return order.id
 
 
+def _instalment(world):
+    from portal.contracts.models import Instalment
+
+    contract = db.session.scalar(select(Contract).where(Contract.owner_id == world.rep_a.id).limit(1))
+    inst = Instalment(contract_id=contract.id if contract else _contract(world), number=1,
+                      due_on=date(2026, 5, 1), amount=Decimal("500.00"), owner_id=world.rep_a.id,
+                      team_id=world.team_a.id)
+    db.session.add(inst)
+    db.session.commit()
+    return inst.id
+
+
+def _invoice(world):
+    from portal.contracts.models import InvoiceRequest
+
+    contract = db.session.scalar(select(Contract).where(Contract.owner_id == world.rep_a.id).limit(1))
+    req = InvoiceRequest(contract_id=contract.id if contract else _contract(world), title="样例精密机械有限公司",
+                         tax_number=VALID_CODE, amount=Decimal("300.00"), owner_id=world.rep_a.id,
+                         team_id=world.team_a.id, requested_by_id=world.rep_a.id)
+    db.session.add(req)
+    db.session.commit()
+    return req.id
+
+
+# Real unified social credit codes (their check characters are right): the standard's own example,
+# Tencent (Shenzhen) and Huawei Technologies.
+VALID_CODE = "91350100M000100Y43"
+VALID_CODES = ("91350100M000100Y43", "9144030071526726XG", "914403001922038216")
+
 FACTORIES = {
     "contract_id": _contract,
     "payment_id": _payment,
     "order_id": _order,
+    "instalment_id": _instalment,
+    "invoice_id": _invoice,
 }
 
 
@@ -78,3 +109,29 @@ def make_opportunity(owner, customer, amount, probability, expected_close, statu
     db.session.add(opp)
     db.session.flush()
     return opp
+
+
+def make_contract(owner, customer=None, amount="100000.00", status="signed", signed_on=None, number=None):
+    if customer is None:
+        from portal.customers.models import Customer
+
+        name = f"客户{owner.id}有限公司"
+        customer = db.session.scalar(select(Customer).where(Customer.name == name)) or make_customer(owner, name)
+    contract = Contract(number=number or f"HT-{owner.id}-{amount}-{status}", customer_id=customer.id, title="产线改造",
+                        amount=Decimal(amount), owner_id=owner.id, team_id=owner.team_id,
+                        signed_on=signed_on if signed_on is not None else (
+                            date(2026, 1, 5) if status != "draft" else None), status=status)
+    db.session.add(contract)
+    db.session.flush()
+    return contract
+
+
+def make_instalment(contract, number, due_on, amount, remind_days=7, collected="0.00", void=False):
+    from portal.contracts.models import Instalment
+
+    inst = Instalment(contract_id=contract.id, number=number, due_on=due_on, amount=Decimal(amount),
+                      remind_days=remind_days, collected=Decimal(collected), void=void, owner_id=contract.owner_id,
+                      team_id=contract.team_id)
+    db.session.add(inst)
+    db.session.flush()
+    return inst

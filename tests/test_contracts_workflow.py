@@ -54,6 +54,16 @@ def test_rep_records_a_contract_through_its_life(client, world, customer):
     assert contract.status == "draft"  # draft cannot jump to fulfilled
     client.post(f"{url}/status", data={"status": "signed"})
     db.session.refresh(contract)
+    assert contract.status == "draft"  # signed only through approval
+    client.post(f"{url}/submit")
+    from portal.approvals.models import ApprovalRequest
+
+    req = db.session.scalar(select(ApprovalRequest))
+    for approver in (world.director_a, world.gm):  # ¥500,000: the director, then the GM
+        sign_in(client, approver)
+        client.post(f"/approvals/{req.id}/decide", data={"decision": "approve"})
+    sign_in(client, world.rep_a)
+    db.session.refresh(contract)
     assert contract.status == "signed" and contract.signed_on == local_today()
     signed_on = contract.signed_on
     client.post(f"{url}/payments", data={"paid_on": signed_on.isoformat(), "amount": "200000"})
@@ -75,7 +85,7 @@ def test_rep_records_a_contract_through_its_life(client, world, customer):
     assert client.get(f"{url}/edit").status_code == 302  # a fulfilled contract is closed
     statuses = [e.summary for e in db.session.scalars(select(AuditEntry).where(AuditEntry.action == "status")
                                                       .order_by(AuditEntry.id))]
-    assert statuses == ["draft → signed", "signed → in_fulfilment", "in_fulfilment → fulfilled"]
+    assert statuses == ["draft → signed (approved)", "signed → in_fulfilment", "in_fulfilment → fulfilled"]
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "payment"))
 
 

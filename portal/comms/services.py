@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -100,12 +101,25 @@ def create_task(actor, *, title: str, description: str | None, priority: str, du
     record("assign", obj=task, summary=f"{len(chosen)} assignee(s)")
     link = url_for("comms.task_detail", task_id=task.id)
     notify(chosen, "task_assigned", lambda: _("New task: %(title)s", title=task.title), link=link, actor=actor)
+    if whole_team and actor.role == "director":
+        _tell_robots_team_task(actor, task, chosen, link)
     if parent is not None:
         notify([parent.assigner], "task_broken_down",
                lambda: _("%(name)s broke down the task “%(title)s” for the team",
                          name=actor.display_name, title=parent.title),
                link=url_for("comms.task_detail", task_id=parent.id), actor=actor)
     return task
+
+
+def _tell_robots_team_task(actor, task: Task, chosen: list[User], link: str) -> None:
+    """A task given to a whole team goes to the team's (and the company's) chat robots."""
+    from ..robots.services import post_event
+
+    title, due, name = task.title, task.due_on, actor.display_name
+    for team_id in sorted({p.team_id for p in chosen if p.team_id}):
+        post_event("task_assigned_team", team_id, _l("Task for the whole team: %(title)s", title=title),
+                   _l("%(name)s assigned it to every sales rep of the team; due %(due)s.", name=name,
+                      due=due.isoformat()), link)
 
 
 def start_part(actor, part: TaskAssignment) -> None:
@@ -263,6 +277,12 @@ def escalate(actor, thread: Thread, note: str | None = None) -> None:
     notify([thread.author], "thread_escalated",
            lambda: _("Your thread was escalated to the general manager: %(subject)s", subject=thread.subject),
            link=link, actor=actor)
+    from ..robots.services import post_event
+
+    post_event("difficulty_escalated", thread.team_id,
+               _l("Escalated to the general manager: %(subject)s", subject=thread.subject),
+               lambda: _("%(name)s took this to the general manager.", name=actor.display_name)
+               + ("\n\n" + note.strip() if (note or "").strip() else ""), link)
 
 
 def resolve(actor, thread: Thread, note: str | None = None) -> None:

@@ -106,3 +106,70 @@ def seed_contracts(ctx) -> None:
                     cost=(amount * Decimal(rng.randrange(62, 80)) / 100).quantize(Decimal("0.01")),
                     owner_id=rep.id, team_id=rep.team_id, created_by_id=rep.id))
     db.session.flush()
+
+
+def _credit_code(rng: random.Random) -> str:
+    """A made-up unified social credit code with a right check character (Shanghai Pudong, a company)."""
+    from .creditcode import CHARSET, check_char
+
+    body = "91310115" + "".join(rng.choice(CHARSET) for _ in range(9))
+    return body + check_char(body)
+
+
+@register_seeder(order=32)
+def seed_collections(ctx) -> None:
+    """Collection plans on signed contracts (some instalments overdue), invoice requests in each status,
+    and one draft contract waiting for approval."""
+    from datetime import UTC, datetime
+
+    from ..approvals.services import submit
+    from ..core.links import path_for
+    from .collections import allocate
+    from .models import Instalment, InvoiceRequest
+
+    rng = random.Random(32)
+    gm = ctx["users"].get("gm")
+    contracts = list(db.session.scalars(select(Contract).order_by(Contract.id)))
+    for contract in contracts:
+        if contract.status not in ("signed", "in_fulfilment", "fulfilled") or contract.signed_on is None:
+            continue
+        shares = [Decimal("0.3"), Decimal("0.4")]
+        parts = [(contract.amount * s).quantize(Decimal("0.01")) for s in shares]
+        parts.append(contract.amount - sum(parts))
+        for n, (part, days) in enumerate(zip(parts, (30, 90, 150), strict=True), start=1):
+            db.session.add(Instalment(
+                contract_id=contract.id, number=n, due_on=contract.signed_on + timedelta(days=days), amount=part,
+                remind_days=rng.choice((3, 7, 10)), note=("预付款", "到货款", "验收款")[n - 1], void=False,
+                collected=Decimal("0.00"), owner_id=contract.owner_id, team_id=contract.team_id))
+    db.session.flush()
+    for contract in contracts:
+        allocate(contract.id)
+    # Invoice requests: one issued and one waiting on contracts in fulfilment, one rejected on fulfilled ones.
+    decided = datetime.now(UTC) - timedelta(days=3)
+    for contract in contracts:
+        if contract.status not in ("in_fulfilment", "fulfilled"):
+            continue
+        code = _credit_code(rng)
+        name = contract.customer.name
+        if contract.status == "in_fulfilment":
+            rows = [("issued", Decimal("0.3"), None), ("requested", Decimal("0.2"), None)]
+        else:
+            rows = [("rejected", Decimal("0.5"), "发票抬头与营业执照名称不一致，请核对后重新申请。"),
+                    ("issued", Decimal("1.0"), None)]
+        for status, share, reason in rows:
+            req = InvoiceRequest(contract_id=contract.id, title=name, tax_number=code,
+                                 amount=(contract.amount * share).quantize(Decimal("0.01")), status=status,
+                                 owner_id=contract.owner_id, team_id=contract.team_id,
+                                 requested_by_id=contract.owner_id, reject_reason=reason)
+            if status != "requested" and gm is not None:
+                req.decided_by_id, req.decided_at = gm.id, decided
+                req.invoice_number = f"{rng.randrange(10**7, 10**8)}" if status == "issued" else None
+            db.session.add(req)
+    # One draft waits for its director's approval.
+    draft = next((c for c in contracts if c.status == "draft"), None)
+    if draft is not None:
+        owner = draft.owner
+        submit(owner, "contract", "contract", draft.id, draft.team_id, draft.amount,
+               f"{draft.number} · {draft.title} · {draft.customer.name}",
+               path_for("contracts.detail", contract_id=draft.id))
+    db.session.flush()

@@ -53,6 +53,7 @@ class ProgressForm(FlaskForm):
 class PaymentForm(FlaskForm):
     paid_on = DateField(_l("Date received"), validators=[DataRequired()])
     amount = MoneyField(_l("Amount"), places=2, validators=[InputRequired(), POSITIVE])
+    instalment_id = SelectField(_l("For instalment"), coerce=int, choices=[], validate_choice=False)
     note = StringField(_l("Remarks"), validators=[Optional(), Length(max=300)])
 
 
@@ -66,3 +67,41 @@ class OrderForm(FlaskForm):
                         description=_l("Optional: with the cost, the order counts towards gross profit."))
     owner_id = SelectField(_l("Owner (sales rep)"), coerce=int, choices=[])
     note = StringField(_l("Remarks"), validators=[Optional(), Length(max=300)])
+
+
+INSTALMENT_STATE_LABELS = {
+    "pending": _l("Not yet due"), "partly_paid": _l("Partly paid"), "paid": _l("Paid in full"),
+    "overdue": _l("Overdue"), "void": _l("Void"),
+}
+INSTALMENT_STATE_COLOURS = {"pending": "secondary", "partly_paid": "info", "paid": "success", "overdue": "danger",
+                            "void": "dark"}
+INVOICE_STATUS_LABELS = {"requested": _l("Invoice requested"), "issued": _l("Invoice issued"),
+                         "rejected": _l("Invoice rejected")}
+INVOICE_STATUS_COLOURS = {"requested": "warning", "issued": "success", "rejected": "secondary"}
+
+
+class InstalmentForm(FlaskForm):
+    due_on = DateField(_l("Planned collection date"), validators=[DataRequired()])
+    amount = MoneyField(_l("Amount"), places=2, validators=[InputRequired(), POSITIVE])
+    remind_days = IntegerField(_l("Remind days before"), default=7, validators=[InputRequired(), NumberRange(0, 90)])
+    note = StringField(_l("Remarks"), validators=[Optional(), Length(max=300)])
+
+
+class SplitForm(FlaskForm):
+    count = IntegerField(_l("Number of instalments"), default=3, validators=[InputRequired(), NumberRange(1, 60)])
+    first_due = DateField(_l("First due date"), validators=[DataRequired()])
+    months_apart = IntegerField(_l("Months apart"), default=1, validators=[InputRequired(), NumberRange(1, 12)])
+    remind_days = IntegerField(_l("Remind days before"), default=7, validators=[InputRequired(), NumberRange(0, 90)])
+
+
+class InvoiceForm(FlaskForm):
+    title = StringField(_l("Invoice title"), validators=[DataRequired(), Length(max=200)])
+    tax_number = StringField(_l("Tax number (unified social credit code)"),
+                             validators=[DataRequired(), Length(max=40)])
+    amount = MoneyField(_l("Amount"), places=2, validators=[InputRequired(), POSITIVE])
+    note = StringField(_l("Remarks"), validators=[Optional(), Length(max=300)])
+
+
+class InvoiceDecisionForm(FlaskForm):
+    invoice_number = StringField(_l("Invoice number"), validators=[Optional(), Length(max=40)])
+    reason = StringField(_l("Reason (when rejecting)"), validators=[Optional(), Length(max=300)])

@@ -86,6 +86,9 @@ class Payment(db.Model):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The instalment the payer named (optional); the matching rule places unnamed money.
+    instalment_id: Mapped[int | None] = mapped_column(ForeignKey("instalment.id", ondelete="SET NULL"),
+                                                      index=True)
 
     contract: Mapped[Contract] = relationship(back_populates="payments")
 
@@ -124,3 +127,89 @@ class Order(db.Model):
         Index("ix_sales_order_team_day", "team_id", "ordered_on"),
         Index("ix_sales_order_owner_day", "owner_id", "ordered_on"),
     )
+
+
+# Collection plans (回款计划) and invoice requests (开票) -----------------------------------------------
+
+INSTALMENT_STATES = ("pending", "partly_paid", "paid", "overdue", "void")
+INVOICE_STATUSES = ("requested", "issued", "rejected")
+
+
+class Instalment(db.Model):
+    """One planned payment (一期回款) of a contract. ``collected`` is what the matching rule gave it from
+    the contract's payments (see ``collections.allocate``); the state is derived from it and the day."""
+
+    __tablename__ = "instalment"
+    __audited__ = True
+    __owner_column__ = "owner_id"
+    __team_column__ = "team_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 期数: 1, 2, 3 …
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    remind_days: Mapped[int] = mapped_column(Integer, default=7)
+    note: Mapped[str | None] = mapped_column(String(300))
+    void: Mapped[bool] = mapped_column(default=False)
+    collected: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    paid_off_on: Mapped[date | None] = mapped_column(Date)
+    # Copied from the contract (like payments) so the sums by team and rep need no join.
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    # One reminder of each kind per instalment: cleared when the due date moves.
+    reminded_before_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contract: Mapped[Contract] = relationship()
+
+    __table_args__ = (
+        Index("ix_instalment_team_due", "team_id", "due_on"),
+        Index("ix_instalment_owner_due", "owner_id", "due_on"),
+    )
+
+    @property
+    def outstanding(self) -> Decimal:
+        return Decimal("0.00") if self.void else max(self.amount - (self.collected or 0), Decimal("0.00"))
+
+    def state(self, today: date) -> str:
+        """pending, partly_paid, paid, overdue (past due and not fully paid) or void."""
+        if self.void:
+            return "void"
+        collected = self.collected or Decimal("0.00")
+        if collected >= self.amount:
+            return "paid"
+        if self.due_on < today:
+            return "overdue"
+        return "partly_paid" if collected > 0 else "pending"
+
+
+class InvoiceRequest(db.Model):
+    """A request to invoice part of a contract (开票申请): 抬头, 税号, amount; the GM or admin marks it issued."""
+
+    __tablename__ = "invoice_request"
+    __audited__ = True
+    __owner_column__ = "owner_id"
+    __team_column__ = "team_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))  # 发票抬头
+    tax_number: Mapped[str] = mapped_column(String(18))  # 统一社会信用代码
+    amount: Mapped[Decimal] = mapped_column(Money)
+    note: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="requested", index=True)
+    invoice_number: Mapped[str | None] = mapped_column(String(40))
+    reject_reason: Mapped[str | None] = mapped_column(String(300))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contract: Mapped[Contract] = relationship()
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])

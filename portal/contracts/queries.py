@@ -128,3 +128,68 @@ def orders_in(period: Period, *, owner_id: int | None = None, team_id: int | Non
     if team_id is not None:
         stmt = stmt.where(Order.team_id == team_id)
     return list(db.session.scalars(stmt.order_by(Order.ordered_on.desc(), Order.id.desc()).limit(limit)))
+
+
+# Collections (回款计划) ------------------------------------------------------------------------------
+
+def _instalment_sums(period: Period, today: date):
+    """planned and collected for instalments due in the period; overdue = outstanding past due today."""
+    from .models import Instalment
+
+    in_period = and_(Instalment.due_on >= period.start, Instalment.due_on < period.end)
+    overdue = and_(Instalment.due_on < today, Instalment.collected < Instalment.amount)
+    cols = [type_coerce(func.sum(case((in_period, Instalment.amount), else_=None)), Money()),
+            type_coerce(func.sum(case((in_period, Instalment.collected), else_=None)), Money()),
+            type_coerce(func.sum(case((overdue, Instalment.amount - Instalment.collected), else_=None)), Money()),
+            func.sum(case((overdue, 1), else_=0))]
+    where = [Instalment.void.is_(False), Contract.status.in_(SIGNED_STATUSES), (in_period | overdue)]
+    return cols, where
+
+
+def collection_by(period: Period, today: date, group: str, team_ids=None) -> dict:
+    """{team id, rep id or (team id, rep id) by ``group`` "team", "rep" or "team_rep":
+    {"planned", "collected", "overdue", "overdue_count"}} (one query).
+
+    Only instalments of signed, in-fulfilment or fulfilled contracts count; void ones never do."""
+    from .models import Instalment
+
+    keys = {"team": [Instalment.team_id], "rep": [Instalment.owner_id],
+            "team_rep": [Instalment.team_id, Instalment.owner_id]}[group]
+    cols, where = _instalment_sums(period, today)
+    stmt = select(*keys, *cols).join(Contract, Instalment.contract_id == Contract.id).where(*where).group_by(*keys)
+    if team_ids is not None:
+        stmt = stmt.where(Instalment.team_id.in_(list(team_ids) or [-1]))
+    n = len(keys)
+    return {(row[0] if n == 1 else tuple(row[:n])): {
+        "planned": _money(row[n]), "collected": _money(row[n + 1]), "overdue": _money(row[n + 2]),
+        "overdue_count": int(row[n + 3] or 0)} for row in db.session.execute(stmt)}
+
+
+def collection_by_period(period: Period, team_ids=None) -> list[tuple[Period, Decimal, Decimal]]:
+    """Planned vs collected for each month of the period (a month or week: itself), in one query."""
+    from .models import Instalment
+
+    parts = period.children("month") if period.kind in ("quarter", "year") else [period]
+    cols = []
+    for p in parts:
+        cond = and_(Instalment.due_on >= p.start, Instalment.due_on < p.end)
+        cols += [type_coerce(func.sum(case((cond, Instalment.amount), else_=None)), Money()),
+                 type_coerce(func.sum(case((cond, Instalment.collected), else_=None)), Money())]
+    stmt = select(*cols).join(Contract, Instalment.contract_id == Contract.id).where(
+        Instalment.void.is_(False), Contract.status.in_(SIGNED_STATUSES),
+        Instalment.due_on >= period.start, Instalment.due_on < period.end)
+    if team_ids is not None:
+        stmt = stmt.where(Instalment.team_id.in_(list(team_ids) or [-1]))
+    row = db.session.execute(stmt).one()
+    return [(p, _money(row[2 * n]), _money(row[2 * n + 1])) for n, p in enumerate(parts)]
+
+
+def pending_approval_ids(contract_ids) -> set[int]:
+    """Which of a page of contracts wait for approval (one query)."""
+    from ..approvals.models import ApprovalRequest
+
+    if not contract_ids:
+        return set()
+    return set(db.session.scalars(select(ApprovalRequest.record_id).where(
+        ApprovalRequest.record_type == "contract", ApprovalRequest.status == "pending",
+        ApprovalRequest.record_id.in_(list(contract_ids)))))

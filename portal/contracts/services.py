@@ -14,8 +14,10 @@ from ..core.db import db
 from ..core.errors import ServiceError
 from ..core.money import ZERO
 from ..core.periods import local_today
+from ..i18n import money
 from ..people.models import User
-from .models import CONTRACT_STATUSES, CURRENCIES, SIGNED_STATUSES, TRANSITIONS, Contract, Order, Payment
+from .collections import allocate, follow_contract, invoiced_total, planned_total, refuse_if_locked
+from .models import CONTRACT_STATUSES, CURRENCIES, SIGNED_STATUSES, TRANSITIONS, Contract, Instalment, Order, Payment
 from .queries import collected_by_contract
 
 
@@ -65,6 +67,8 @@ def save_contract(actor, contract: Contract | None, *, number: str, customer_id:
                   start_on: date | None, end_on: date | None, notes: str | None) -> Contract:
     if not can_write(actor) or (contract is not None and not can_edit_contract(actor, contract)):
         raise Forbidden()
+    if contract is not None:
+        refuse_if_locked(contract)
     number = number.strip()
     clash = db.session.scalar(select(Contract.id).where(func.lower(Contract.number) == number.lower()))
     if clash and (contract is None or clash != contract.id):
@@ -77,6 +81,18 @@ def save_contract(actor, contract: Contract | None, *, number: str, customer_id:
         raise ServiceError(_l("The end date is before the start date."), "end_on")
     customer = _customer(actor, customer_id)
     owner = _owner(actor, owner_id)
+    if contract is not None:  # checked before anything changes: a refused save writes nothing
+        paid = collected_by_contract([contract.id]).get(contract.id, ZERO)
+        if paid > amount:
+            raise ServiceError(_l("Payments already received exceed this amount."), "amount")
+        planned = planned_total(contract.id)
+        if planned > amount:
+            raise ServiceError(_l("The collection plan adds up to %(planned)s: lower or void instalments first.",
+                                  planned=money(planned)), "amount")
+        invoiced = invoiced_total(contract.id)
+        if invoiced > amount:
+            raise ServiceError(_l("Invoices of %(invoiced)s are requested or issued on this contract.",
+                                  invoiced=money(invoiced)), "amount")
     if contract is None:
         contract = Contract(status="draft", created_by_id=actor.id, progress=0)
         db.session.add(contract)
@@ -94,6 +110,7 @@ def save_contract(actor, contract: Contract | None, *, number: str, customer_id:
             raise ServiceError(_l("Payments already received exceed this amount."), "amount")
         for payment in contract.payments:  # payments follow the contract's owner and team
             payment.owner_id, payment.team_id = contract.owner_id, contract.team_id
+    follow_contract(contract)
     return contract
 
 
@@ -102,7 +119,10 @@ def change_status(actor, contract: Contract, status: str, *, reason: str | None 
     """Move a contract along draft → signed → in fulfilment → fulfilled, or terminate it with a reason."""
     if not can_edit_record(actor, contract):
         raise Forbidden()
-    if status not in CONTRACT_STATUSES or status not in TRANSITIONS.get(contract.status, ()):
+    refuse_if_locked(contract)
+    if status not in CONTRACT_STATUSES or status not in manual_transitions(contract.status):
+        if contract.status == "draft" and status in SIGNED_STATUSES:
+            raise ServiceError(_l("A draft becomes signed through approval: submit it for approval."), "status")
         raise ServiceError(_l("A contract cannot go from this status to that one."), "status")
     today = on or local_today()
     old = contract.status
@@ -119,7 +139,13 @@ def change_status(actor, contract: Contract, status: str, *, reason: str | None 
     db.session.flush()
 
 
+def manual_transitions(status: str) -> tuple[str, ...]:
+    """The moves a person makes by hand: a draft is signed only by its approval (``collections``)."""
+    return tuple(s for s in TRANSITIONS.get(status, ()) if not (status == "draft" and s in SIGNED_STATUSES))
+
+
 def set_progress(actor, contract: Contract, progress: int) -> None:
+    refuse_if_locked(contract)
     if not can_edit_record(actor, contract) or contract.status not in ("signed", "in_fulfilment"):
         raise ServiceError(_l("Fulfilment progress is kept while a contract is being fulfilled."), "progress")
     if progress is None or not 0 <= progress <= 100:
@@ -130,7 +156,9 @@ def set_progress(actor, contract: Contract, progress: int) -> None:
     db.session.flush()
 
 
-def add_payment(actor, contract: Contract, *, paid_on: date, amount: Decimal, note: str | None) -> Payment:
+def add_payment(actor, contract: Contract, *, paid_on: date, amount: Decimal, note: str | None,
+                instalment_id: int | None = None) -> Payment:
+    """Record money received; it may name its instalment, else the matching rule places it."""
     if not can_add_payment(actor, contract):
         raise ServiceError(_l("Payments are recorded against signed contracts."))
     if amount is None or amount <= 0:
@@ -141,19 +169,27 @@ def add_payment(actor, contract: Contract, *, paid_on: date, amount: Decimal, no
     if paid + amount > contract.amount:
         raise ServiceError(_l("Payments would exceed the contract amount (%(left)s left to collect).",
                               left=contract.amount - paid), "amount")
+    if instalment_id:
+        inst = db.session.get(Instalment, instalment_id)
+        if inst is None or inst.contract_id != contract.id or inst.void:
+            raise ServiceError(_l("Choose an instalment of this contract, or none."), "instalment_id")
     payment = Payment(contract_id=contract.id, paid_on=paid_on, amount=amount, note=note or None,
-                      owner_id=contract.owner_id, team_id=contract.team_id, created_by_id=actor.id)
+                      owner_id=contract.owner_id, team_id=contract.team_id, created_by_id=actor.id,
+                      instalment_id=instalment_id or None)
     db.session.add(payment)
     db.session.flush()
     record("payment", obj=contract, summary=f"{paid_on} {amount}")
+    allocate(contract.id)
     return payment
 
 
 def delete_payment(actor, payment: Payment) -> None:
     if not can_edit_record(actor, payment.contract):
         raise Forbidden()
+    contract_id = payment.contract_id
     db.session.delete(payment)
     db.session.flush()
+    allocate(contract_id)
 
 
 def save_order(actor, order: Order | None, *, ordered_on: date, customer_id: int, contract_id: int | None,

@@ -15,9 +15,30 @@ from ..core.money import ZERO, to_money
 from ..core.pagination import paginate
 from ..core.periods import Period, local_today
 from ..people.models import Team, User
-from . import bp, queries, services
-from .forms import STATUS_COLOURS, STATUS_LABELS, ContractForm, OrderForm, PaymentForm, ProgressForm, StatusForm
-from .models import CONTRACT_STATUSES, CURRENCIES, OPEN_STATUSES, TRANSITIONS, Contract, Order, Payment
+from . import bp, collections, queries, services
+from .forms import (
+    INSTALMENT_STATE_COLOURS,
+    INSTALMENT_STATE_LABELS,
+    INVOICE_STATUS_COLOURS,
+    INVOICE_STATUS_LABELS,
+    STATUS_COLOURS,
+    STATUS_LABELS,
+    ContractForm,
+    OrderForm,
+    PaymentForm,
+    ProgressForm,
+    StatusForm,
+)
+from .models import (
+    CONTRACT_STATUSES,
+    CURRENCIES,
+    OPEN_STATUSES,
+    TRANSITIONS,
+    Contract,
+    InvoiceRequest,
+    Order,
+    Payment,
+)
 
 WRITERS = REP | DIRECTOR
 EXPORT_LIMIT = 20000
@@ -97,6 +118,7 @@ def index():
     page = paginate(_contract_stmt())
     collected = queries.collected_by_contract([c.id for c in page.items])
     return render_template("contracts/index.html", page=page, collected=collected, statuses=STATUS_LABELS,
+                           in_approval=queries.pending_approval_ids([c.id for c in page.items]),
                            colours=STATUS_COLOURS, teams=_teams(), owners=_owners(), today=local_today(),
                            args=request.args.to_dict(), can_write=services.can_write(current_user))
 
@@ -154,7 +176,8 @@ def _contract_form(contract: Contract | None) -> ContractForm:
 @policy(WRITERS)
 def edit(contract_id: int | None = None):
     contract = get_scoped_or_404(Contract, contract_id, current_user) if contract_id else None
-    if contract is not None and not services.can_edit_contract(current_user, contract):
+    if contract is not None and (not services.can_edit_contract(current_user, contract)
+                                 or collections.is_locked(contract)):
         flash(_("This contract cannot be changed now."), "warning")
         return redirect(url_for("contracts.detail", contract_id=contract.id))
     form = _contract_form(contract)
@@ -184,16 +207,33 @@ def detail(contract_id: int):
                                      .order_by(Order.ordered_on.desc()).limit(100)))
     paid = sum((p.amount for p in payments), ZERO)
     status_form = StatusForm()
-    status_form.status.choices = [(s, STATUS_LABELS[s]) for s in TRANSITIONS[contract.status]]
+    status_form.status.choices = [(s, STATUS_LABELS[s]) for s in services.manual_transitions(contract.status)]
+    instalments = collections.instalments_of(contract.id)
     payment_form = PaymentForm()
+    payment_form.instalment_id.choices = [(0, _("— by the matching rule —"))] + [
+        (i.id, _("Instalment %(n)s, due %(due)s", n=i.number, due=i.due_on.isoformat()))
+        for i in instalments if not i.void]
     if request.method == "GET":
         payment_form.paid_on.data = local_today()
+    locked = collections.is_locked(contract)
+    invoices = list(db.session.scalars(select(InvoiceRequest).where(InvoiceRequest.contract_id == contract.id)
+                                       .order_by(InvoiceRequest.created_at.desc(), InvoiceRequest.id.desc())))
+    planned = sum((i.amount for i in instalments if not i.void), ZERO)
+    in_plan = sum((i.collected for i in instalments), ZERO)
     return render_template(
         "contracts/detail.html", contract=contract, payments=payments, orders=orders, paid=paid,
+        instalments=instalments, planned=planned, unplanned=contract.amount - planned, not_in_plan=paid - in_plan,
+        invoices=invoices, uninvoiced=collections.uninvoiced(contract), locked=locked,
+        inst_labels=INSTALMENT_STATE_LABELS, inst_colours=INSTALMENT_STATE_COLOURS,
+        invoice_labels=INVOICE_STATUS_LABELS, invoice_colours=INVOICE_STATUS_COLOURS,
+        can_plan=collections.can_plan(current_user, contract) and not locked,
+        can_invoice=collections.can_request_invoice(current_user, contract) and not locked,
+        can_submit=collections.can_submit(current_user, contract),
         statuses=STATUS_LABELS, colours=STATUS_COLOURS, status_form=status_form, payment_form=payment_form,
         progress_form=ProgressForm(progress=contract.progress), today=local_today(),
-        can_edit=services.can_edit_contract(current_user, contract),
-        can_status=services.can_change_status(current_user, contract),
+        can_edit=services.can_edit_contract(current_user, contract) and not locked,
+        can_status=services.can_change_status(current_user, contract) and not locked
+        and bool(services.manual_transitions(contract.status)),
         can_pay=services.can_add_payment(current_user, contract),
         can_progress=contract.status in ("signed", "in_fulfilment") and services.can_change_status(current_user,
                                                                                                     contract))
@@ -204,7 +244,7 @@ def detail(contract_id: int):
 def change_status(contract_id: int):
     contract = get_scoped_or_404(Contract, contract_id, current_user)
     form = StatusForm()
-    form.status.choices = [(s, STATUS_LABELS[s]) for s in TRANSITIONS[contract.status]]
+    form.status.choices = [(s, STATUS_LABELS[s]) for s in TRANSITIONS[contract.status]]  # refused in the service
     if form.validate_on_submit():
         try:
             services.change_status(current_user, contract, form.status.data, reason=form.reason.data)
@@ -245,7 +285,8 @@ def add_payment(contract_id: int):
     if form.validate_on_submit():
         try:
             services.add_payment(current_user, contract, paid_on=form.paid_on.data,
-                                 amount=to_money(form.amount.data), note=form.note.data)
+                                 amount=to_money(form.amount.data), note=form.note.data,
+                                 instalment_id=form.instalment_id.data or None)
         except ServiceError as err:
             flash(err.message, "danger")
         else:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from ..core import settings
-from ..core.db import db, utcnow
+from ..core.db import db
 from ..core.periods import Period, local_today
 from ..demo import register_seeder
 from . import services
@@ -97,22 +97,19 @@ def seed_plans(ctx) -> None:
                          values={m: _tiers(v, m) for m, v in company_sum.items()})
     services.split_year(gm, scope="company", year=year.start.year, team_id=None, owner_id=None, weights=weights)
 
-    # Plans: the company's and 华东区's annual plans approved, 华北区's waiting for the GM.
-    def plan(scope, team, title, status, author):
+    # Plans, drafts here: they go through the approval engine once the chains exist (``seed_approvals``).
+    def plan(scope, team, title, author):
         p = Plan(scope=scope, team_id=team.id if team else None, title=title, analysis=ANALYSIS,
-                 strategy=STRATEGY, steps=STEPS, status=status, created_by_id=author.id)
+                 strategy=STRATEGY, steps=STEPS, status="draft", created_by_id=author.id)
         p.set_period(year)
-        if status in ("submitted", "approved"):
-            p.submitted_at = utcnow() - timedelta(days=300)
-        if status == "approved":
-            p.decided_by_id, p.decided_at = gm.id, utcnow() - timedelta(days=298)
-            p.review_comment = "同意，请按季度跟踪落实。"
         db.session.add(p)
         return p
 
-    plan("company", None, f"{year.key} 年度营销计划", "approved", gm)
-    plan("team", teams["华东区"], f"华东区 {year.key} 年度销售计划", "approved", users["zhao.director"])
-    plan("team", teams["华北区"], f"华北区 {year.key} 年度销售计划", "submitted", users["qian.director"])
+    ctx["demo_plans"] = {
+        "company": plan("company", None, f"{year.key} 年度营销计划", gm),
+        "华东区": plan("team", teams["华东区"], f"华东区 {year.key} 年度销售计划", users["zhao.director"]),
+        "华北区": plan("team", teams["华北区"], f"华北区 {year.key} 年度销售计划", users["qian.director"]),
+    }
     quarter = Period.current("quarter")
     q_plan = Plan(scope="team", team_id=teams["华东区"].id, title=f"华东区 {quarter.key} 季度冲刺计划",
                   strategy="聚焦新能源客户，月底前完成三个重点合同签约。", status="draft",
@@ -147,9 +144,12 @@ def seed_plans(ctx) -> None:
                 day = year.start + timedelta(days=rng.randrange(0, 20))
             low, high = {"行业展会": (8000, 30000), "样品": (2000, 6000)}.get(name, (800, 6000))
             who = rng.choice(members + [director])
+            amount = Decimal(rng.randrange(low, high))
+            # Those above the approval threshold were approved when they were recorded.
             db.session.add(Expense(team_id=team.id, owner_id=who.id, category_id=categories[name].id, spent_on=day,
-                                   amount=Decimal(rng.randrange(low, high)), description=rng.choice(EXPENSES[name]),
-                                   created_by_id=who.id))
+                                   amount=amount, description=rng.choice(EXPENSES[name]), created_by_id=who.id,
+                                   approval_status="approved" if amount > services.DEFAULT_EXPENSE_THRESHOLD
+                                   else None))
     db.session.flush()
     _flag_overspent()
     ctx["budget_categories"] = categories
@@ -174,4 +174,26 @@ def _flag_overspent() -> None:
             running += expense.amount
             if running > line.amount:
                 expense.over_budget = True
+    db.session.flush()
+
+
+@register_seeder(order=95)
+def seed_approvals(ctx) -> None:
+    """Through the approval engine (after the chains, order 90), so the to-do lists show them: the company
+    plan (approved at once: no one above the GM), 华东区's plan approved by the GM, 华北区's waiting at the
+    GM step, and one 华东区 expense above the threshold waiting at the director step."""
+    from ..approvals import services as approvals
+
+    users, teams, plans = ctx["users"], ctx["teams"], ctx["demo_plans"]
+    gm = users["gm"]
+    services.submit_plan(gm, plans["company"])
+    req = services.submit_plan(users["zhao.director"], plans["华东区"])
+    approvals.decide(gm, req, "approve", "同意，请按季度跟踪落实。")
+    services.submit_plan(users["qian.director"], plans["华北区"])
+
+    east = teams["华东区"]
+    rep = next(u for u in ctx["reps"] if u.team_id == east.id)
+    category = ctx["budget_categories"]["业务招待"]
+    services.add_expense(rep, owner_id=rep.id, category_id=category.id, spent_on=local_today() - timedelta(days=2),
+                         amount=Decimal("6800.00"), description="重点客户项目答谢宴请", confirmed=True)
     db.session.flush()

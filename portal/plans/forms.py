@@ -34,7 +34,10 @@ class MoneyField(DecimalField):
 
 SCOPE_LABELS = {"company": _l("Company"), "team": _l("Team"), "rep": _l("Sales rep")}
 STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Waiting for approval"), "approved": _l("Approved"),
-                 "returned": _l("Returned")}
+                 "returned": _l("Returned"), "rejected": _l("Rejected")}
+STATUS_BADGES = {"draft": "secondary", "submitted": "warning", "approved": "success", "returned": "info",
+                 "rejected": "danger"}
+EXPENSE_APPROVAL_LABELS = {"pending": _l("Awaiting approval"), "approved": _l("Approved"), "rejected": _l("Rejected")}
 MEASURE_LABELS = {
     "sales": _l("Sales amount"), "contracts": _l("Signed contract amount"), "payments": _l("Payments collected"),
     "new_customers": _l("New customers"), "orders": _l("Number of orders"), "gross_profit": _l("Gross profit"),
@@ -75,6 +78,12 @@ class PlanEditForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)])
+
+
+class BudgetSettingsForm(FlaskForm):
+    reps_add = BooleanField(_l("Sales reps record their own expenses"))
+    threshold = MoneyField(_l("Expenses above this amount need approval (¥)"), places=2,
+                           validators=[InputRequired(), NOT_NEGATIVE])
 
 
 class ProfileForm(FlaskForm):

@@ -12,7 +12,12 @@ from ..core.periods import Period
 from ..core.types import Money, UTCDateTime
 
 SCOPES = ("company", "team", "rep")
-PLAN_STATUSES = ("draft", "submitted", "approved", "returned")
+# A plan's status follows its approval request: submitted while it waits, then approved, returned (to
+# change and resubmit) or rejected; withdrawn by the requester it is a draft again.
+PLAN_STATUSES = ("draft", "submitted", "approved", "returned", "rejected")
+# An expense above its team's threshold goes through approval: None (not needed, counts as spent),
+# pending (waiting, or back with the requester), approved (counts), rejected (never counts).
+EXPENSE_APPROVAL = ("pending", "approved", "rejected")
 # The measures a target is set for; amounts are money, the others are counts.
 MEASURES = ("sales", "contracts", "payments", "new_customers", "orders", "gross_profit")
 MONEY_MEASURES = frozenset({"sales", "contracts", "payments", "gross_profit"})
@@ -151,6 +156,7 @@ class Expense(db.Model):
     amount: Mapped[Decimal] = mapped_column(Money)
     description: Mapped[str] = mapped_column(String(500))
     over_budget: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    approval_status: Mapped[str | None] = mapped_column(String(12), index=True)
     receipt_key: Mapped[str | None] = mapped_column(String(200))
     receipt_name: Mapped[str | None] = mapped_column(String(200))
     receipt_type: Mapped[str | None] = mapped_column(String(120))
@@ -163,3 +169,7 @@ class Expense(db.Model):
     category: Mapped[BudgetCategory] = relationship()
 
     __table_args__ = (Index("ix_expense_team_cat_day", "team_id", "category_id", "spent_on"),)
+
+    @property
+    def counts_as_spent(self) -> bool:
+        return self.approval_status in (None, "approved")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select, type_coerce
+from sqlalchemy import case, func, or_, select, type_coerce
 from sqlalchemy.orm import joinedload
 
 from ..core.db import db
@@ -272,35 +272,50 @@ def children_warnings(scope: str, team_id: int | None, owner_id: int | None, per
 
 # Budgets -------------------------------------------------------------------------------------
 
-def _spent_for_line():
+def counted():
+    """Expenses that count as spent: those that needed no approval and the approved ones."""
+    return or_(Expense.approval_status.is_(None), Expense.approval_status == "approved")
+
+
+def awaiting():
+    """Expenses waiting for approval (or back with the requester): shown apart, not spent yet."""
+    return Expense.approval_status == "pending"
+
+
+def _sum_for_line(condition):
     return type_coerce(func.coalesce(
         select(func.sum(Expense.amount)).where(
             Expense.team_id == BudgetLine.team_id, Expense.category_id == BudgetLine.category_id,
-            Expense.spent_on >= BudgetLine.period_start, Expense.spent_on < BudgetLine.period_end,
+            Expense.spent_on >= BudgetLine.period_start, Expense.spent_on < BudgetLine.period_end, condition,
         ).correlate(BudgetLine).scalar_subquery(), 0), Money())
 
 
 def lines_with_actuals(stmt) -> list[dict]:
-    """Budget lines with what was spent against each, the remainder and the share used (one query)."""
-    stmt = stmt.add_columns(_spent_for_line()).options(joinedload(BudgetLine.category), joinedload(BudgetLine.team))
+    """Budget lines with what was spent against each (approved or not needing approval), what waits
+    for approval, the remainder and the share used (one query)."""
+    stmt = stmt.add_columns(_sum_for_line(counted()), _sum_for_line(awaiting())).options(
+        joinedload(BudgetLine.category), joinedload(BudgetLine.team))
     out = []
-    for line, spent in db.session.execute(stmt):
+    for line, spent, pending in db.session.execute(stmt):
         spent = spent or ZERO
-        out.append({"line": line, "spent": spent, "remaining": line.amount - spent,
+        out.append({"line": line, "spent": spent, "pending": pending or ZERO, "remaining": line.amount - spent,
                     "used": percent(spent, line.amount), "over": spent > line.amount})
     return out
 
 
 def budget_by_team(period: Period, team_ids=None) -> dict[int, dict]:
-    """{team id: {"planned", "spent", "used", "over"}}: the budget lines in effect during the period.
+    """{team id: {"planned", "spent", "pending", "used", "over"}}: the budget lines in effect during the period.
 
     For each team and category the longest line overlapping the period counts (the year's rather than
     its months'), with what was spent against it over its own period; a team that spent in the period
-    without any line in effect shows its spending against a budget of zero. Two queries.
+    without any line in effect shows its spending against a budget of zero. Expenses waiting for
+    approval are not spent: they are summed apart as "pending"; rejected ones count nowhere. Two queries.
     """
     stmt = select(BudgetLine).where(BudgetLine.period_start < period.end, BudgetLine.period_end > period.start)
-    spent_stmt = select(Expense.team_id, type_coerce(func.sum(Expense.amount), Money())).where(
-        Expense.spent_on >= period.start, Expense.spent_on < period.end)
+    spent_stmt = select(Expense.team_id, type_coerce(func.sum(Expense.amount), Money()),
+                        type_coerce(func.sum(case((awaiting(), Expense.amount), else_=0)), Money())).where(
+        Expense.spent_on >= period.start, Expense.spent_on < period.end,
+        or_(counted(), awaiting()))
     if team_ids is not None:
         stmt = stmt.where(BudgetLine.team_id.in_(list(team_ids) or [-1]))
         spent_stmt = spent_stmt.where(Expense.team_id.in_(list(team_ids) or [-1]))
@@ -312,12 +327,14 @@ def budget_by_team(period: Period, team_ids=None) -> dict[int, dict]:
             best[key] = (rank, row)
     out: dict[int, dict] = {}
     for (team_id, _cat), (_rank, row) in best.items():
-        slot = out.setdefault(team_id, {"planned": ZERO, "spent": ZERO})
+        slot = out.setdefault(team_id, {"planned": ZERO, "spent": ZERO, "pending": ZERO})
         slot["planned"] += row["line"].amount
         slot["spent"] += row["spent"]
-    for team_id, spent in db.session.execute(spent_stmt.group_by(Expense.team_id)):
+        slot["pending"] += row["pending"]
+    for team_id, total, pending in db.session.execute(spent_stmt.group_by(Expense.team_id)):
         if team_id not in out:
-            out[team_id] = {"planned": ZERO, "spent": spent or ZERO}
+            pending = pending or ZERO
+            out[team_id] = {"planned": ZERO, "spent": (total or ZERO) - pending, "pending": pending}
     for slot in out.values():
         slot["used"] = percent(slot["spent"], slot["planned"])
         slot["over"] = slot["spent"] > slot["planned"]

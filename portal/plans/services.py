@@ -4,16 +4,18 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from werkzeug.exceptions import Forbidden
 
+from ..approvals import services as approvals
+from ..approvals.models import ApprovalRequest
 from ..audit.services import record
 from ..authz import managed_team_ids
 from ..core import settings
 from ..core.db import db, utcnow
 from ..core.errors import ServiceError
+from ..core.links import path_for
 from ..core.money import to_money
 from ..core.periods import Period
 from ..people.models import Team, User
@@ -30,6 +32,11 @@ from .models import (
 
 REPS_ADD_EXPENSES = "plans.reps_add_expenses"
 settings.declare(REPS_ADD_EXPENSES, False)
+# Expenses above this amount (CNY, per team) go through the approval engine before they count as spent.
+EXPENSE_THRESHOLD = "plans.expense_approval_threshold"
+DEFAULT_EXPENSE_THRESHOLD = Decimal("5000.00")
+settings.declare(EXPENSE_THRESHOLD, str(DEFAULT_EXPENSE_THRESHOLD))
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 # Who may do what --------------------------------------------------------------------------------
@@ -57,12 +64,26 @@ def can_see_scope(user, scope: str, team_id: int | None, owner_id: int | None) -
     return manages_team(user, team_id)
 
 
-def target_lock(scope: str, team_id: int | None, owner_id: int | None, period: Period) -> Plan | None:
-    """A submitted or approved plan freezes its scope's targets for everyone but the GM."""
-    return db.session.scalar(select(Plan).where(
+def _slot(stmt, scope: str, team_id: int | None, owner_id: int | None, period: Period):
+    return stmt.where(
         Plan.scope == scope, Plan.team_id.is_(None) if team_id is None else Plan.team_id == team_id,
-        Plan.owner_id.is_(None) if owner_id is None else Plan.owner_id == owner_id,
-        Plan.period_key == period.key, Plan.status.in_(("submitted", "approved"))).limit(1))
+        Plan.owner_id.is_(None) if owner_id is None else Plan.owner_id == owner_id, Plan.period_key == period.key)
+
+
+def target_lock(scope: str, team_id: int | None, owner_id: int | None, period: Period) -> Plan | None:
+    """A submitted or approved plan freezes its scope's targets for everyone but the GM (and, while it
+    waits for approval, for the GM too: see ``pending_plan``)."""
+    return db.session.scalar(_slot(select(Plan), scope, team_id, owner_id, period).where(
+        Plan.status.in_(("submitted", "approved"))).order_by(Plan.id).limit(1))
+
+
+def pending_plan(scope: str, team_id: int | None, owner_id: int | None, period: Period) -> Plan | None:
+    """The plan of this scope and period that is in approval: its targets are read-only for everyone."""
+    for plan in db.session.scalars(_slot(select(Plan), scope, team_id, owner_id, period).where(
+            Plan.status == "submitted")):
+        if approvals.is_locked("plan", plan.id):
+            return plan
+    return None
 
 
 def can_edit_targets(user, scope: str, team_id: int | None, owner_id: int | None) -> bool:
@@ -74,17 +95,30 @@ def can_edit_targets(user, scope: str, team_id: int | None, owner_id: int | None
 
 
 def can_edit_plan(user, plan: Plan) -> bool:
+    """Drafts and returned plans, by who may set the scope's targets; never while in approval."""
     if plan.status not in ("draft", "returned"):
         return False
     return can_edit_targets(user, plan.scope, plan.team_id, plan.owner_id)
 
 
 def can_submit_plan(user, plan: Plan) -> bool:
-    return user.role == "director" and can_edit_plan(user, plan)
+    return user.role in ("director", "gm") and can_edit_plan(user, plan)
 
 
-def can_decide_plan(user, plan: Plan) -> bool:
-    return user.role == "gm" and plan.status in ("draft", "submitted", "returned")
+def plan_request(plan: Plan) -> ApprovalRequest | None:
+    """The plan's latest approval request (None: never submitted)."""
+    return approvals.latest_request("plan", plan.id)
+
+
+def can_decide_plan(user, plan: Plan, req: ApprovalRequest | None = None) -> bool:
+    """The approver of the step the plan waits at (the chain decides: the team's director, the GM)."""
+    req = req if req is not None else plan_request(plan)
+    return req is not None and req.status == "pending" and approvals.can_decide(user, req)
+
+
+def can_withdraw_plan(user, plan: Plan, req: ApprovalRequest | None = None) -> bool:
+    req = req if req is not None else plan_request(plan)
+    return req is not None and req.status == "pending" and req.requester_id == user.id
 
 
 def can_add_expense(user, team_id: int | None = None) -> bool:
@@ -140,39 +174,125 @@ def create_plan(actor, *, scope: str, period: Period, team_id: int | None, owner
 
 def update_plan(actor, plan: Plan, *, title: str, analysis: str | None, strategy: str | None,
                 steps: str | None) -> None:
-    if not can_edit_plan(actor, plan):
+    if not can_edit_plan(actor, plan) or approvals.is_locked("plan", plan.id):
         raise ServiceError(_l("This plan cannot be changed now."))
     plan.title, plan.analysis, plan.strategy, plan.steps = title.strip(), analysis or None, strategy or None, \
         steps or None
     db.session.flush()
 
 
-def submit_plan(actor, plan: Plan) -> None:
+def plan_amount(plan: Plan) -> Decimal | None:
+    """The plan's sales target (base) for its scope and period: the amount its approval chain sees."""
+    from .queries import target_totals
+
+    ident = None if plan.scope == "company" else (plan.team_id if plan.scope == "team" else plan.owner_id)
+    totals = target_totals(plan.period, plan.scope, None if ident is None else [ident]).get(ident, {})
+    return totals.get("sales", (None,))[0]
+
+
+def _has_other_approver(actor, team_id: int | None, amount: Decimal | None) -> bool:
+    """Whether the chain would put the plan before someone other than its author."""
+    for role, minimum in approvals.effective_steps("plan", team_id):
+        if minimum is not None and (amount if amount is not None else Decimal(0)) < minimum:
+            continue
+        if any(u.id != actor.id for u in approvals.approvers_for(role, team_id)):
+            return True
+    return False
+
+
+def submit_plan(actor, plan: Plan) -> ApprovalRequest:
+    """Send the plan into approval (or, after a return or a withdrawal, round again). The team's chain
+    decides who approves; the plan and its targets are read-only until it is decided."""
     if not can_submit_plan(actor, plan):
         raise ServiceError(_l("This plan cannot be submitted now."))
+    if approvals.is_locked("plan", plan.id):
+        raise ServiceError(_l("This record is already waiting for approval."))
+    amount = plan_amount(plan)
+    if actor.role != "gm" and not _has_other_approver(actor, plan.team_id, amount):
+        raise ServiceError(_l("Nobody but you would approve this plan under the team's approval chain: set its "
+                              "sales target, or have the chain changed so that the general manager approves it."))
     plan.status, plan.submitted_at = "submitted", utcnow()
+    plan.review_comment = plan.decided_by_id = plan.decided_at = None
+    db.session.flush()
     record("submit", obj=plan, summary=plan.title)
-    link = url_for("plans.plan_detail", plan_id=plan.id)
-    notify_people(_gms(), "plan_submitted", _l("Plan submitted for approval: %(title)s", title=plan.title),
-                  link, actor)
+    link = path_for("plans.plan_detail", plan_id=plan.id)
+    last = plan_request(plan)
+    if last is not None and last.status in ("returned", "withdrawn") and last.requester_id == actor.id:
+        req = approvals.resubmit(actor, last, amount=amount, title=plan.title)
+    else:
+        req = approvals.submit(actor, "plan", "plan", plan.id, plan.team_id, amount, plan.title, link)
+    db.session.flush()
+    return req
+
+
+def decide_plan(actor, plan: Plan, decision: str, comment: str | None) -> ApprovalRequest:
+    """The approver of the current step approves, returns (with a comment) or rejects (with a comment)."""
+    req = plan_request(plan)
+    if req is None or req.status != "pending":
+        raise ServiceError(_l("This request is not waiting for a decision."))
+    if not approvals.can_decide(actor, req):
+        raise Forbidden()
+    approvals.decide(actor, req, decision, comment)
+    return req
+
+
+def withdraw_plan(actor, plan: Plan) -> ApprovalRequest:
+    req = plan_request(plan)
+    if req is None or req.status != "pending":
+        raise ServiceError(_l("Only a request waiting for a decision can be withdrawn."))
+    approvals.withdraw(actor, req)
+    return req
+
+
+def _plan_decided(req: ApprovalRequest, outcome: str) -> None:
+    """Keep the plan's status in step with its approval request."""
+    if req.record_type != "plan":
+        return
+    plan = db.session.get(Plan, req.record_id)
+    if plan is None:
+        return
+    if outcome == "withdrawn":
+        plan.status = "draft"
+        record("withdraw", obj=plan, summary=plan.title)
+        db.session.flush()
+        return
+    decided = [s for s in req.steps if s.status in ("approved", "returned", "rejected")]
+    step = decided[-1] if decided else None
+    plan.status = outcome
+    plan.decided_by_id = step.decided_by_id if step is not None else req.requester_id
+    plan.decided_at = req.decided_at or utcnow()
+    plan.review_comment = step.comment if step is not None else None
+    action = {"approved": "approve", "returned": "return", "rejected": "reject"}[outcome]
+    record(action, obj=plan, summary=plan.review_comment)
     db.session.flush()
 
 
-def decide_plan(actor, plan: Plan, *, approve: bool, comment: str | None) -> None:
-    if not can_decide_plan(actor, plan):
-        raise Forbidden() if actor.role != "gm" else ServiceError(_l("This plan has already been decided."))
-    if not approve and not (comment or "").strip():
-        raise ServiceError(_l("Say what should change when you return a plan."), "comment")
-    plan.status = "approved" if approve else "returned"
-    plan.review_comment = (comment or "").strip() or None
-    plan.decided_by_id, plan.decided_at = actor.id, utcnow()
-    record("approve" if approve else "return", obj=plan, summary=plan.review_comment)
-    title = (_l("Plan approved: %(title)s", title=plan.title) if approve
-             else _l("Plan returned: %(title)s", title=plan.title))
-    author = db.session.get(User, plan.created_by_id)
-    notify_people([author], "plan_approved" if approve else "plan_returned", title,
-                  url_for("plans.plan_detail", plan_id=plan.id), actor)
-    db.session.flush()
+def _expense_decided(req: ApprovalRequest, outcome: str) -> None:
+    """An approved expense counts as spent, a rejected one never; returned or withdrawn it still waits."""
+    if req.record_type != "expense":
+        return
+    expense = db.session.get(Expense, req.record_id)
+    if expense is None:
+        return
+    if outcome in ("approved", "rejected"):
+        expense.approval_status = outcome
+        db.session.flush()
+
+
+approvals.on_decided("plan", _plan_decided)
+approvals.on_decided("expense", _expense_decided)
+
+
+@event.listens_for(ApprovalRequest.status, "set")
+def _resubmitted(target, value, oldvalue, initiator):
+    """A plan resubmitted from the approvals pages waits again: it shows as submitted. (The engine has no
+    hook for resubmission; decisions come through ``on_decided``.)"""
+    if value != "pending" or target.id is None or target.record_type != "plan":
+        return
+    with db.session.no_autoflush:
+        plan = db.session.get(Plan, target.record_id)
+    if plan is not None and plan.status != "submitted":
+        plan.status, plan.submitted_at = "submitted", utcnow()
 
 
 def notify_people(recipients, kind, title, link, actor) -> None:
@@ -211,6 +331,9 @@ def set_targets(actor, *, scope: str, period: Period, team_id: int | None, owner
     team_id, owner_id = _resolve_scope(scope, team_id, owner_id)
     if not can_edit_targets(actor, scope, team_id, owner_id):
         raise Forbidden()
+    if pending_plan(scope, team_id, owner_id, period) is not None:
+        raise ServiceError(_l("The plan for this period is waiting for approval: its targets cannot change "
+                              "until it is decided."))
     if actor.role != "gm" and target_lock(scope, team_id, owner_id, period) is not None:
         raise ServiceError(_l("The plan for this period is submitted or approved: only the general manager "
                               "changes its targets now."))
@@ -424,6 +547,8 @@ def add_expense(actor, *, owner_id: int, category_id: int, spent_on: date, amoun
         expense.receipt_type, expense.receipt_size = receipt.content_type, receipt.size
     db.session.add(expense)
     db.session.flush()
+    if amount > expense_threshold(owner.team_id):
+        _submit_expense(actor, expense, category)
     if flagged:
         record("overspend_confirmed", obj=expense, summary=f"{category.name} {amount}")
         team = db.session.get(Team, owner.team_id)
@@ -431,14 +556,67 @@ def add_expense(actor, *, owner_id: int, category_id: int, spent_on: date, amoun
         notify_people(_gms() + ([director] if director else []), "expense_overspend",
                       _l("Over budget: %(team)s, %(category)s, ¥%(amount)s", team=team.name,
                          category=category.name, amount=amount),
-                      url_for("plans.expenses", flagged=1), actor)
+                      path_for("plans.expenses", flagged=1), actor)
     return expense
+
+
+def _submit_expense(actor, expense: Expense, category: BudgetCategory) -> ApprovalRequest:
+    """Put an expense above the team's threshold into approval; it is not spent until approved."""
+    expense.approval_status = "pending"
+    db.session.flush()
+    team = db.session.get(Team, expense.team_id)
+    owner = db.session.get(User, expense.owner_id)
+    title = f"{team.name} · {category.name} · {owner.display_name}: {expense.description}"
+    link = path_for("plans.expenses", team_id=expense.team_id, approval="pending")
+    return approvals.submit(actor, "expense", "expense", expense.id, expense.team_id, expense.amount, title, link)
+
+
+def expense_threshold(team_id: int | None) -> Decimal:
+    """The amount above which a team's expenses need approval."""
+    raw = settings.get(EXPENSE_THRESHOLD, team_id=team_id)
+    try:
+        return to_money(raw)
+    except (ValueError, TypeError, ArithmeticError):
+        return DEFAULT_EXPENSE_THRESHOLD
+
+
+def set_expense_threshold(actor, team_id: int, value) -> Decimal:
+    """The director (of the team) or the GM sets the amount above which expenses need approval."""
+    if not manages_team(actor, team_id):
+        raise Forbidden()
+    if value is None or value == "":
+        raise ServiceError(_l("Enter an amount."), "threshold")
+    try:
+        amount = to_money(value)
+    except (ValueError, TypeError, ArithmeticError):
+        raise ServiceError(_l("Not a number: %(value)s", value=value), "threshold") from None
+    if amount < 0:
+        raise ServiceError(_l("Amounts cannot be negative."), "threshold")
+    if amount > MAX_AMOUNT:
+        raise ServiceError(_l("This number is too large."), "threshold")
+    if amount != expense_threshold(team_id):
+        settings.put(EXPENSE_THRESHOLD, str(amount), team_id=team_id)
+        record("setting", object_type="team", object_id=team_id, team_id=team_id,
+               summary=f"{EXPENSE_THRESHOLD}={amount}")
+    return amount
+
+
+def expense_requests(expense_ids) -> dict[int, ApprovalRequest]:
+    """{expense id: its latest approval request} for a page of expenses (one query)."""
+    rows = db.session.scalars(select(ApprovalRequest).where(
+        ApprovalRequest.record_type == "expense", ApprovalRequest.record_id.in_(list(expense_ids) or [-1]))
+        .order_by(ApprovalRequest.id))
+    return {r.record_id: r for r in rows}
 
 
 def delete_expense(actor, expense: Expense) -> None:
     if not can_delete_expense(actor, expense):
         raise Forbidden()
+    if approvals.is_locked("expense", expense.id):
+        raise ServiceError(_l("This expense is waiting for approval: withdraw it first."))
     from ..core.uploads import delete_upload
+
+    approvals.delete_requests_for("expense", expense.id)
 
     if expense.receipt_key:
         delete_upload(expense.receipt_key)

@@ -77,7 +77,17 @@ def page(browser, live_server):
 
 
 def sign_in_page(page, username: str, password: str) -> None:
-    page.goto("/login")
+    """Sign in as someone else: finish the current page's requests, drop its cookies, use the form.
+
+    A redirect still in flight would bring the previous user's (refreshed) session cookie back, so
+    the page settles before the cookies are cleared, and the sign-in form is waited for.
+    """
+    page.wait_for_load_state("load")
+    for _attempt in range(3):
+        page.context.clear_cookies()
+        page.goto("/login")
+        if page.locator("input[name=username]").count():
+            break
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     with page.expect_navigation():

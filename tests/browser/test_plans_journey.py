@@ -79,3 +79,55 @@ def test_gm_drills_from_company_to_a_contract(page, world):
     page.goto("/")
     _shot(page, "home")
     assert page.locator("text=指标完成情况").count() >= 1
+
+
+def test_director_submits_a_plan_the_gm_returns_it_then_approves(page, world):
+    """The plan goes through the approval engine: submitted (read-only), returned with a comment,
+    resubmitted, approved; the page shows the history of both rounds."""
+    from portal.plans.models import Plan
+
+    plan = Plan(scope="team", team_id=world.team_a.id, title="Team A 2027 plan", status="draft",
+                created_by_id=world.director_a.id)
+    plan.set_period(Period.parse("2027"))
+    target = Target(scope="team", team_id=world.team_a.id, measure="sales", base=Decimal("1200000.00"))
+    target.set_period(Period.parse("2027"))
+    db.session.add_all([plan, target])
+    db.session.commit()
+    url = f"/plans/{plan.id}"
+
+    sign_in_page(page, "dir_a", PASSWORD)
+    page.goto(url)
+    with page.expect_navigation():
+        page.click(f"form[action='{url}/submit'] button")
+    assert page.locator("#plan-locked").count() == 1
+    assert page.locator("#plan-decide").count() == 0  # the director does not approve their own plan
+    _shot(page, "plan-submitted")
+
+    page.context.clear_cookies()
+    sign_in_page(page, "the_gm", PASSWORD)
+    page.goto("/approvals/")
+    assert "Team A 2027 plan" in page.locator("main").inner_text()
+    page.goto(url)
+    with page.expect_navigation():
+        page.click("#plan-decide button[value=return]")  # no comment: the form comes back with the error
+    assert page.locator("#plan-decide .invalid-feedback, #plan-decide .text-danger").count() >= 1
+    page.fill("#plan-decide textarea", "请把三季度目标提高一成")
+    with page.expect_navigation():
+        page.click("#plan-decide button[value=return]")
+    _shot(page, "plan-returned")
+
+    page.context.clear_cookies()
+    sign_in_page(page, "dir_a", PASSWORD)
+    page.goto(url)
+    assert "请把三季度目标提高一成" in page.locator("#plan-review").inner_text()
+    with page.expect_navigation():
+        page.click(f"form[action='{url}/submit'] button")
+
+    page.context.clear_cookies()
+    sign_in_page(page, "the_gm", PASSWORD)
+    page.goto(url)
+    with page.expect_navigation():
+        page.click("#plan-decide button[value=approve]")
+    assert page.locator("#plan-status").get_attribute("class").find("text-bg-success") >= 0
+    assert page.locator(".approval-events li").count() >= 5  # submitted, skipped, returned, resubmitted …
+    _shot(page, "plan-approved")

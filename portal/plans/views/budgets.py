@@ -16,9 +16,10 @@ from ...core.money import ZERO, percent, to_money
 from ...core.pagination import paginate
 from ...core.periods import Period, local_today
 from ...core.uploads import RECEIPTS, StoredFile, save_upload, send_upload
-from ...people.models import User
+from ...i18n import money
+from ...people.models import Team, User
 from .. import bp, queries, services
-from ..forms import KIND_LABELS, BudgetLineForm, CategoryForm, ExpenseForm
+from ..forms import EXPENSE_APPROVAL_LABELS, KIND_LABELS, BudgetLineForm, BudgetSettingsForm, CategoryForm, ExpenseForm
 from ..models import BudgetCategory, BudgetLine, Expense
 from .common import default_team_id, period_arg, team_reps, visible_teams
 
@@ -43,13 +44,15 @@ def budgets():
         select(BudgetLine).where(BudgetLine.team_id == team_id, BudgetLine.period_start < period.end,
                                  BudgetLine.period_end > period.start)
         .order_by(BudgetLine.period_start, BudgetLine.period_kind.desc(), BudgetLine.category_id))
-    summary = queries.budget_by_team(period, [team_id]).get(team_id, {"planned": ZERO, "spent": ZERO, "used": None,
-                                                                     "over": False})
+    summary = queries.budget_by_team(period, [team_id]).get(team_id, {"planned": ZERO, "spent": ZERO, "pending": ZERO,
+                                                                     "used": None, "over": False})
     return render_template(
         "plans/budgets.html", period=period, teams=teams, team_id=team_id, lines=lines, summary=summary,
         kinds=KIND_LABELS, reps_add=bool(settings.get(services.REPS_ADD_EXPENSES, team_id=team_id)),
+        threshold=services.expense_threshold(team_id),
         total_planned=sum((r["line"].amount for r in lines), ZERO),
-        total_spent=sum((r["spent"] for r in lines), ZERO), percent=percent)
+        total_spent=sum((r["spent"] for r in lines), ZERO),
+        total_pending=sum((r["pending"] for r in lines), ZERO), percent=percent)
 
 
 def _line_form(line: BudgetLine | None) -> BudgetLineForm:
@@ -94,16 +97,29 @@ def budget_delete(line_id: int):
     return redirect(url_for("plans.budgets", team_id=team_id, period=key))
 
 
-@bp.route("/budgets/settings", methods=["POST"])
+@bp.route("/budgets/settings", methods=["GET", "POST"])
 @policy(MANAGERS)
 def budget_settings():
-    """Whether the team's reps may record expenses for themselves."""
-    team_id = request.form.get("team_id", type=int)
+    """A team's expense rules: whether reps record their own expenses, and the amount above which an
+    expense needs approval."""
+    team_id = request.values.get("team_id", type=int) or default_team_id()
     if not team_id or not services.manages_team(current_user, team_id):
         abort(404)
-    services.set_reps_add_expenses(current_user, team_id, request.form.get("reps_add") == "1")
-    flash(_("Saved."), "success")
-    return redirect(url_for("plans.budgets", team_id=team_id, period=request.form.get("period") or None))
+    team = db.get_or_404(Team, team_id)
+    form = BudgetSettingsForm()
+    if request.method == "GET":
+        form.reps_add.data = bool(settings.get(services.REPS_ADD_EXPENSES, team_id=team_id))
+        form.threshold.data = services.expense_threshold(team_id)
+    elif form.validate_on_submit():
+        try:
+            services.set_expense_threshold(current_user, team_id, form.threshold.data)
+            services.set_reps_add_expenses(current_user, team_id, bool(form.reps_add.data))
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("plans.budgets", team_id=team_id, period=request.values.get("period") or None))
+    return render_template("plans/budget_settings.html", form=form, team=team, period=request.values.get("period"))
 
 
 @bp.route("/budgets/categories", methods=["GET", "POST"])
@@ -158,10 +174,15 @@ def expenses():
     if raw_period:
         period = period_arg("month")
         stmt = stmt.where(Expense.spent_on >= period.start, Expense.spent_on < period.end)
+    approval = request.args.get("approval")
+    if approval in EXPENSE_APPROVAL_LABELS:
+        stmt = stmt.where(Expense.approval_status == approval)
     page = paginate(stmt.order_by(Expense.spent_on.desc(), Expense.id.desc()))
     return render_template("plans/expenses.html", page=page, flagged=flagged, teams=visible_teams(),
                            can_add=services.can_add_expense(current_user), team_id=team_id,
-                           can_delete=services.can_delete_expense)
+                           can_delete=services.can_delete_expense, approval=approval,
+                           approval_labels=EXPENSE_APPROVAL_LABELS,
+                           requests=services.expense_requests([e.id for e in page.items]))
 
 
 def _expense_form() -> ExpenseForm:
@@ -198,7 +219,7 @@ def expense_create():
                 receipt = save_upload(form.receipt.data, RECEIPTS, field="receipt")
             else:
                 receipt = _kept_receipt(request.form.get("receipt_token"))
-            services.add_expense(
+            expense = services.add_expense(
                 current_user, owner_id=form.owner_id.data, category_id=form.category_id.data,
                 spent_on=form.spent_on.data, amount=to_money(form.amount.data), description=form.description.data,
                 receipt=receipt, confirmed=request.form.get("confirm") == "1")
@@ -211,7 +232,11 @@ def expense_create():
         except Forbidden:
             abort(403)
         else:
-            flash(_("Expense recorded."), "success")
+            if expense.approval_status == "pending":
+                flash(_("Expense recorded. It is above %(amount)s, so it waits for approval before it counts as "
+                        "spent.", amount=money(services.expense_threshold(expense.team_id))), "success")
+            else:
+                flash(_("Expense recorded."), "success")
             return redirect(url_for("plans.expenses"))
     return render_template("plans/expense_form.html", form=form, confirm_needed=confirm_needed, over=over,
                            receipt_token=kept)
@@ -260,7 +285,11 @@ def expense_delete(expense_id: int):
     expense = get_scoped_or_404(Expense, expense_id, current_user)
     if not services.can_delete_expense(current_user, expense):
         abort(403)
-    services.delete_expense(current_user, expense)
-    flash(_("Expense deleted."), "success")
+    try:
+        services.delete_expense(current_user, expense)
+    except ServiceError as err:
+        flash(err.message, "danger")
+    else:
+        flash(_("Expense deleted."), "success")
     return redirect(url_for("plans.expenses"))
 

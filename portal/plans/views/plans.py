@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ...authz import GM, MANAGERS, SALES, get_scoped_or_404, policy, scope_query
+from ...authz import MANAGERS, SALES, get_scoped_or_404, policy, scope_query
 from ...core.db import db
 from ...core.errors import ServiceError
 from ...core.pagination import paginate
@@ -16,6 +16,7 @@ from .. import bp, queries, services
 from ..forms import (
     MEASURE_LABELS,
     SCOPE_LABELS,
+    STATUS_BADGES,
     STATUS_LABELS,
     TIER_LABELS,
     DecisionForm,
@@ -52,7 +53,7 @@ def index():
         stmt = stmt.where(Plan.status == status)
     page = paginate(stmt.order_by(Plan.period_start.desc(), Plan.scope, Plan.id.desc()))
     return render_template("plans/index.html", page=page, statuses=STATUS_LABELS, scopes=SCOPE_LABELS,
-                           status=status)
+                           status=status, badges=STATUS_BADGES)
 
 
 def _plan_form() -> PlanForm:
@@ -90,22 +91,28 @@ def plan_create():
     return render_template("plans/plan_form.html", form=form, plan=None)
 
 
-@bp.route("/<int:plan_id>")
-@policy(SALES)
-def plan_detail(plan_id: int):
-    """A plan: its analysis, strategy and steps, its targets, the warnings, and the review."""
-    plan = _get_plan(plan_id)
+def _render_plan(plan: Plan, form: DecisionForm | None = None):
     status = queries.scope_status(plan.period, plan.scope, plan.team_id, plan.owner_id)
     warnings = queries.children_warnings(plan.scope, plan.team_id, plan.owner_id, plan.period)
     rep_warnings = (queries.sum_warnings(plan.scope, plan.team_id, plan.period)
                     if plan.scope in ("company", "team") else [])
+    req = services.plan_request(plan)
     return render_template(
         "plans/plan_detail.html", plan=plan, status=status, warnings=warnings, rep_warnings=rep_warnings,
         measures=MEASURE_LABELS, tiers=TIER_LABELS, statuses=STATUS_LABELS, scopes=SCOPE_LABELS,
-        form=DecisionForm(), can_edit=services.can_edit_plan(current_user, plan),
+        badges=STATUS_BADGES, form=form or DecisionForm(), req=req, can_edit=services.can_edit_plan(current_user, plan),
         can_submit=services.can_submit_plan(current_user, plan),
-        can_decide=services.can_decide_plan(current_user, plan),
-        can_targets=services.can_edit_targets(current_user, plan.scope, plan.team_id, plan.owner_id))
+        can_decide=services.can_decide_plan(current_user, plan, req),
+        can_withdraw=services.can_withdraw_plan(current_user, plan, req),
+        can_targets=(services.can_edit_targets(current_user, plan.scope, plan.team_id, plan.owner_id)
+                     and plan.status != "submitted"))
+
+
+@bp.route("/<int:plan_id>")
+@policy(SALES)
+def plan_detail(plan_id: int):
+    """A plan: its analysis, strategy and steps, its targets, the warnings, and its approval."""
+    return _render_plan(_get_plan(plan_id))
 
 
 @bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
@@ -131,31 +138,48 @@ def plan_edit(plan_id: int):
 @bp.route("/<int:plan_id>/submit", methods=["POST"])
 @policy(MANAGERS)
 def plan_submit(plan_id: int):
-    """The director sends the plan to the general manager for approval."""
+    """Send the plan into approval (again, after a return or a withdrawal); the team's chain decides who approves."""
     plan = _get_plan(plan_id)
     try:
-        services.submit_plan(current_user, plan)
+        req = services.submit_plan(current_user, plan)
     except ServiceError as err:
         flash(err.message, "danger")
     else:
-        flash(_("Plan submitted. The general manager has been told."), "success")
+        flash(_("Plan approved.") if req.status == "approved" else _("Plan submitted for approval."), "success")
+    return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+
+
+@bp.route("/<int:plan_id>/withdraw", methods=["POST"])
+@policy(MANAGERS)
+def plan_withdraw(plan_id: int):
+    """The requester takes the plan back from approval to change it."""
+    plan = _get_plan(plan_id)
+    try:
+        services.withdraw_plan(current_user, plan)
+    except ServiceError as err:
+        flash(err.message, "danger")
+    else:
+        flash(_("Request withdrawn. You can change the record and resubmit it."), "success")
     return redirect(url_for("plans.plan_detail", plan_id=plan.id))
 
 
 @bp.route("/<int:plan_id>/decide", methods=["POST"])
-@policy(GM)
+@policy(MANAGERS)
 def plan_decide(plan_id: int):
-    """The general manager approves a plan or returns it with a comment."""
+    """The approver of the current step approves the plan, returns it with a comment or rejects it."""
     plan = _get_plan(plan_id)
     form = DecisionForm()
-    if form.validate_on_submit():
-        approve = request.form.get("decision") == "approve"
-        try:
-            services.decide_plan(current_user, plan, approve=approve, comment=form.comment.data)
-        except ServiceError as err:
-            flash(err.message, "danger")
-        else:
-            flash(_("Plan approved.") if approve else _("Plan returned to its author."), "success")
+    if not form.validate_on_submit():
+        return _render_plan(plan, form)
+    decision = request.form.get("decision", "")
+    try:
+        services.decide_plan(current_user, plan, decision, form.comment.data)
+    except ServiceError as err:
+        err.attach(form)
+        return _render_plan(plan, form)
+    messages = {"approve": _("Decision recorded."), "return": _("Plan returned to its author."),
+                "reject": _("Plan rejected.")}
+    flash(messages.get(decision, _("Decision recorded.")), "success")
     return redirect(url_for("plans.plan_detail", plan_id=plan.id))
 
 

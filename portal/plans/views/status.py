@@ -180,6 +180,25 @@ def status_export(fmt: str):
     return queries.export_response(fmt, name, title, status_header(), rows)
 
 
+def _collections(period: Period, today, team_ids) -> dict:
+    """Collection plans (回款计划) for the overview: planned vs collected per month of the period and by
+    team and rep, and the overdue total; four queries whatever the number of instalments."""
+    from ...contracts.queries import collection_by, collection_by_period
+
+    by_team = collection_by(period, today, "team", team_ids)
+    by_rep = collection_by(period, today, "team_rep", team_ids)
+    total = {k: sum((row[k] for row in by_team.values()), Decimal("0.00"))
+             for k in ("planned", "collected", "overdue")}
+    total["overdue_count"] = sum(row["overdue_count"] for row in by_team.values())
+    names = {i: n for i, n in db.session.execute(
+        select(User.id, User.display_name).where(User.id.in_({rep for _team, rep in by_rep} or {-1})))}
+    reps: dict = {}  # {team id: [(rep id, figures)]}, most overdue first
+    for (team_id, rep_id), row in sorted(by_rep.items(), key=lambda kv: (-kv[1]["overdue"], names.get(kv[0][1], ""))):
+        reps.setdefault(team_id, []).append((rep_id, row))
+    return {"periods": collection_by_period(period, team_ids), "teams": by_team, "reps": reps, "total": total,
+            "names": names}
+
+
 @bp.route("/overview")
 @policy(MANAGERS)
 def overview():
@@ -208,10 +227,12 @@ def overview():
     reps = team_reps([t.id for t in teams] if scope == "company" else [ident])
     rep_rows = ranked(period, "rep", reps)
     contracts = contract_summary(period, today, team_ids=None if scope == "company" else [ident])
+    collections = _collections(period, today, None if scope == "company" else [ident])
     budget = queries.budget_by_team(period, None if scope == "company" else [ident])
     team_names = {t.id: t.name for t in db.session.scalars(select(Team).options(joinedload(Team.director)))}
     return render_template(
         "plans/overview.html", period=period, scope=scope, ident=ident, headline=headline, current=current,
         team_rows=team_rows, rep_rows=rep_rows, contracts=contracts, budget=budget, team_names=team_names,
+        collections=collections,
         measures=MEASURE_LABELS, tiers=TIER_LABELS, kinds=KIND_LABELS, colour_label=colour_label, today=today,
         chart=ranking_chart(team_rows if scope == "company" else rep_rows))

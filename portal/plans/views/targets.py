@@ -59,6 +59,7 @@ def targets_edit():
     if not services.can_edit_targets(current_user, scope, team_id, rep_id):
         abort(404)
     lock = services.target_lock(scope, team_id, rep_id, period)
+    pending = services.pending_plan(scope, team_id, rep_id, period)
     errors: dict[str, list[str]] = {}
     raw: dict[str, str] = {}
     if request.method == "POST":
@@ -95,7 +96,8 @@ def targets_edit():
                 raw[f"{measure}-{tier}"] = "" if value is None else _plain(measure, value)
     return render_template("plans/targets_edit.html", scope=scope, team_id=team_id, rep_id=rep_id,
                            period=period, label=_scope_label(scope, team_id, rep_id), raw=raw, errors=errors,
-                           measures=MEASURE_LABELS, tiers=TIER_LABELS, lock=lock, kinds=KIND_LABELS)
+                           measures=MEASURE_LABELS, tiers=TIER_LABELS, lock=lock, pending=pending,
+                           kinds=KIND_LABELS)
 
 
 def _plain(measure: str, value: Decimal) -> str:
@@ -140,7 +142,8 @@ def targets():
         warnings=queries.sum_warnings(scope, ident, period),
         month_warnings=queries.children_warnings(scope, ident, None, period),
         measures=MEASURE_LABELS, kinds=KIND_LABELS, scopes=SCOPE_LABELS, profiles=profiles,
-        label=_scope_label(scope, ident, None), locked=services.target_lock(scope, ident, None, period))
+        label=_scope_label(scope, ident, None), locked=services.target_lock(scope, ident, None, period),
+        pending=services.pending_plan(scope, ident, None, period))
 
 
 @bp.route("/targets/split", methods=["POST"])
