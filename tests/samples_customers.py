@@ -72,6 +72,19 @@ def _market(world):
     return m.id
 
 
+def _keep_request(world):
+    from datetime import date
+
+    from portal.customers.models import KeepRequest
+
+    c = _customer(world)
+    r = KeepRequest(customer_id=c.id, team_id=world.team_a.id, requester_id=world.rep_a.id, reason="Walk",
+                    until=date.today() + timedelta(days=10))
+    db.session.add(r)
+    db.session.commit()
+    return r.id
+
+
 FACTORIES = {
     "customer_id": lambda world: _customer(world).id,
     "contact_id": _contact,
@@ -79,6 +92,7 @@ FACTORIES = {
     "opportunity_id": _opportunity,
     "resource_request_id": _request,
     "market_info_id": _market,
+    "keep_request_id": _keep_request,
     "list_kind": lambda world: "stages",
     "list_item_id": lambda world: 1,
 }

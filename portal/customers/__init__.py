@@ -15,6 +15,13 @@ def init_app(app):
     register_nav("customers.pipeline", _l("Pipeline"), {"rep", "director", "gm"}, order=21)
     register_nav("customers.requests", _l("Customer requests"), {"rep", "director", "gm"}, order=22)
     register_nav("customers.market", _l("Market information"), {"rep", "director", "gm"}, order=23)
+    register_nav("customers.pool_page", _l("Public pool"), {"rep", "director", "gm"}, order=24)
+
+    from ..approvals.services import on_decided
+    from . import pool, services
+
+    on_decided("discount", services.discount_decided)
+    pool.init_cli(app)
 
 
-from . import views  # noqa: E402,F401
+from . import pool_views, views  # noqa: E402,F401

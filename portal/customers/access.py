@@ -35,15 +35,16 @@ def reps_read_team(team_id: int | None) -> bool:
 def _pool_condition(user):
     """The team's public pool (customers without an owner): reps of the team and its director see it."""
     if user.role == "rep" and user.team_id:
-        return and_(Customer.owner_id.is_(None), Customer.team_id == user.team_id)
+        return and_(Customer.owner_id.is_(None), or_(Customer.team_id == user.team_id, Customer.company_pool))
     if user.role == "director":
         teams = managed_team_ids(user) or set()
         if teams:
-            return and_(Customer.owner_id.is_(None), Customer.team_id.in_(teams))
+            return and_(Customer.owner_id.is_(None), or_(Customer.team_id.in_(teams), Customer.company_pool))
     return None
 
 
 def _in_pool_of(user, customer: Customer) -> bool:
+    """In the team pool of the user's team(s)."""
     if customer.owner_id is not None:
         return False
     if user.role == "rep":
@@ -75,7 +76,8 @@ def can_see_customer(user, customer: Customer) -> bool:
     if not user.is_authenticated or user.role == "admin":
         return False
     return authz_can_see(user, customer, team_visible_to_reps=user.role == "rep" and reps_read_team(user.team_id)) \
-        or _in_pool_of(user, customer)
+        or _in_pool_of(user, customer) or (customer.owner_id is None and customer.company_pool
+                                           and user.role in ("rep", "director"))
 
 
 def can_edit_customer(user, customer: Customer) -> bool:
@@ -88,8 +90,9 @@ def can_edit_customer(user, customer: Customer) -> bool:
 
 
 def can_claim(user, customer: Customer) -> bool:
-    return user.role == "rep" and customer.owner_id is None and customer.team_id == user.team_id \
-        and customer.status != "lost"
+    """A rep claims from their team's pool or from the company pool."""
+    return user.role == "rep" and bool(user.team_id) and customer.owner_id is None \
+        and (customer.team_id == user.team_id or customer.company_pool) and customer.status != "lost"
 
 
 def can_manage_team_customers(user, team_id: int | None) -> bool:

@@ -176,3 +176,84 @@ def seed_customers(ctx) -> None:
                                     owner_id=None, source="web", created_at=_at(today - timedelta(days=20), 9)))
     db.session.flush()
     ctx["customers"] = customers_by_rep
+
+
+# The public pool ----------------------------------------------------------------------------------
+
+POOL_CORES = ["广源", "盛世", "万通", "星辰", "弘毅", "佳禾", "凯达", "信诚", "和泰", "润发", "长青", "同舟"]
+POOL_RULES = {"A": (15, 10, 30, 90), "B": (25, 15, 45, 120), "C": (40, 20, 60, 180)}
+
+
+@register_seeder(order=21)
+def seed_pool(ctx) -> None:
+    """Pool rules for every team; per team customers a rule returns to the pool now and customers
+    whose owner is about to be reminded; customers already recycled; a waiting keep-request; an
+    opportunity whose discount waits for approval."""
+    from ..approvals import services as approvals
+    from ..core import settings
+    from ..core.links import path_for
+    from . import pool
+    from .models import KeepRequest, PoolRule
+    from .services import DISCOUNT_KEY
+
+    rnd = random.Random(7)  # noqa: S311 - demo data, not security
+    today = local_today()
+    reps_by_team: dict[int, list] = {}
+    for rep in ctx.get("reps", []):
+        reps_by_team.setdefault(rep.team_id, []).append(rep)
+    n = 0
+    for team in ctx.get("teams", {}).values():
+        for tier, (capacity, follow, opp, deal) in POOL_RULES.items():
+            db.session.add(PoolRule(team_id=team.id, tier=tier, capacity=capacity, no_follow_up_days=follow,
+                                    no_opportunity_days=opp, no_deal_days=deal))
+        for key, value in ((pool.DAILY_KEY, 5), (pool.RECLAIM_KEY, 30), (pool.REMIND_KEY, 3),
+                           (pool.KEEP_MAX_KEY, 60), (DISCOUNT_KEY, "10")):
+            settings.put(key, value, team_id=team.id)
+        reps = reps_by_team.get(team.id, [])
+        if not reps:
+            continue
+        for k in range(6):
+            rep = reps[k % len(reps)]
+            n += 1
+            city = CITIES[(n * 7) % len(CITIES)]
+            trade, industry = TRADES[(n * 3) % len(TRADES)]
+            name = f"{city}{POOL_CORES[n % len(POOL_CORES)]}{trade}"
+            if k < 2:  # due now: no follow-up for 14 working days (tier A: 10)
+                last = pool.count_back(today, 14) - timedelta(days=1)
+            elif k < 4:  # due in two working days: the owner is reminded
+                last = today
+                while pool.due_date(last, 10) > pool.due_date(today, 2):
+                    last -= timedelta(days=1)
+            else:  # already back in the pool, recycled from this rep
+                last = today - timedelta(days=40)
+            created = today - timedelta(days=120 + rnd.randint(0, 60))
+            c = Customer(name=name, industry=industry, region=city, tier="A", status="prospect", team_id=team.id,
+                         owner_id=rep.id if k < 4 else None, created_by_id=rep.id, created_at=_at(created, 10),
+                         owned_since=_at(last if k < 4 else created, 9), last_contact_at=_at(last, 15),
+                         source="cold_call",
+                         phone=f"0571-{rnd.randint(80000000, 89999999)}")
+            if k >= 4:
+                c.previous_owner_id, c.pool_entered_at = rep.id, _at(today - timedelta(days=k), 3)
+            db.session.add(c)
+            db.session.flush()
+            db.session.add(CustomerEvent(customer_id=c.id, team_id=team.id, kind="created", actor_id=rep.id,
+                                         occurred_at=c.created_at))
+            if k >= 4:
+                db.session.add(CustomerEvent(customer_id=c.id, team_id=team.id, kind="recycled",
+                                             occurred_at=c.pool_entered_at))
+            if k == 3:  # the owner asked to keep one of the customers about to return
+                db.session.add(KeepRequest(customer_id=c.id, team_id=team.id, requester_id=rep.id,
+                                           reason="客户下月有设备更新招标，正在准备技术方案，请保留。",
+                                           until=today + timedelta(days=30), status="pending"))
+                db.session.add(CustomerEvent(customer_id=c.id, team_id=team.id, kind="keep_asked", actor_id=rep.id,
+                                             note="客户下月有设备更新招标，正在准备技术方案，请保留。"))
+    # One opportunity with a 15 % discount waiting for the director's approval.
+    rep = next(iter(ctx.get("reps", [])), None)
+    if rep is not None:
+        opp = db.session.query(Opportunity).filter_by(owner_id=rep.id, status="open").order_by(Opportunity.id).first()
+        if opp is not None:
+            opp.discount = Decimal("15.00")
+            db.session.flush()
+            approvals.submit(rep, "discount", "opportunity", opp.id, opp.team_id, opp.amount,
+                             f"折扣 15.00% · {opp.title}", path_for("customers.opportunity", opportunity_id=opp.id))
+    db.session.flush()

@@ -18,7 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..core.periods import company_tz
 
@@ -38,7 +38,12 @@ MARKET_LABELS = {"trend": _l("Market trend"), "competitor": _l("Competitor"), "f
                  "complaint": _l("Complaint")}
 EVENT_LABELS = {"created": _l("Added to the log"), "activated": _l("Became an active customer"),
                 "lost": _l("Marked as lost"), "won_back": _l("Won back"), "reassigned": _l("Reassigned"),
-                "claimed": _l("Claimed from the public pool"), "released": _l("Put in the public pool")}
+                "claimed": _l("Claimed from the public pool"), "released": _l("Put in the public pool"),
+                "recycled": _l("Returned to the pool by the rules"), "assigned": _l("Assigned from the pool"),
+                "keep_asked": _l("Asked to keep the customer"), "locked": _l("Kept out of the pool"),
+                "keep_refused": _l("Keeping the customer refused"), "unlocked": _l("Keep-lock lifted"),
+                "discount": _l("Discount approval"), "to_company_pool": _l("Moved to the company pool"),
+                "to_team_pool": _l("Moved to a team's pool")}
 TIERS = [("", "—"), ("A", "A"), ("B", "B"), ("C", "C")]
 
 
@@ -136,6 +141,8 @@ class OpportunityForm(FlaskForm):
     probability = IntegerField(_l("Probability (%)"), validators=[Optional(), NumberRange(min=0, max=100)],
                                description=_l("Leave empty to use the stage's default."))
     expected_close = DateField(_l("Expected close date"), validators=[Optional()])
+    discount = DecimalField(_l("Discount (%)"), places=2, validators=[Optional(), NumberRange(min=0, max=100)],
+                            description=_l("Above the team's threshold the discount needs approval."))
 
 
 class StageMoveForm(FlaskForm):
@@ -194,3 +201,48 @@ class CompanySettingsForm(FlaskForm):
 class ImportUploadForm(FlaskForm):
     file = FileField(_l("CSV or Excel file"), validators=[FileRequired()],
                      description=_l("The first row holds the column names. UTF-8 or GBK; .csv or .xlsx."))
+
+
+class KeepForm(FlaskForm):
+    until = DateField(_l("Keep until"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Why keep this customer"), validators=[DataRequired(), Length(max=1000)])
+
+
+class KeepDecisionForm(FlaskForm):
+    decision = SelectField(_l("Decision"), choices=[("approve", _l("Keep")), ("refuse", _l("Refuse"))])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=1000)])
+
+
+class AssignForm(FlaskForm):
+    rep_id = SelectField(_l("Sales rep"), coerce=int, choices=[])
+
+
+def _day_count(label):
+    return IntegerField(label, validators=[Optional(), NumberRange(min=1, max=365)])
+
+
+class PoolRulesForm(FlaskForm):
+    """The team's pool settings and, per tier, capacity and the three recycling rules."""
+
+    daily_claims = IntegerField(_l("Claims per rep per day"), validators=[InputRequired(message=_l("Enter a number.")),
+                                                                          NumberRange(min=0, max=1000)])
+    reclaim_days = IntegerField(_l("Days before a rep may claim back a customer they gave up"),
+                                validators=[Optional(), NumberRange(min=0, max=365)])
+    remind_days = IntegerField(_l("Remind the owner this many working days before"),
+                               validators=[Optional(), NumberRange(min=0, max=60)])
+    keep_max_days = IntegerField(_l("Longest keep-lock (days)"),
+                                 validators=[InputRequired(message=_l("Enter a number.")), NumberRange(min=1, max=365)])
+    discount_threshold = DecimalField(_l("Discounts above this percentage need approval"), places=2,
+                                      validators=[InputRequired(message=_l("Enter a number.")),
+                                                  NumberRange(min=0, max=100)])
+
+
+RULE_LABELS = {"capacity": _l("Capacity (customers per rep)"),
+               "no_follow_up_days": _l("No follow-up for (working days)"),
+               "no_opportunity_days": _l("No new opportunity for (working days)"),
+               "no_deal_days": _l("No deal for (working days)")}
+for _tier in ("A", "B", "C"):
+    setattr(PoolRulesForm, f"{_tier}_capacity",
+            IntegerField(RULE_LABELS["capacity"], validators=[Optional(), NumberRange(min=1, max=10000)]))
+    for _name in ("no_follow_up_days", "no_opportunity_days", "no_deal_days"):
+        setattr(PoolRulesForm, f"{_tier}_{_name}", _day_count(RULE_LABELS[_name]))

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..core.db import db, utcnow
@@ -121,10 +121,22 @@ class Customer(db.Model):
     winback_note: Mapped[str | None] = mapped_column(Text)
     # The last log entry's time, kept on the row so "no contact for N days" is one indexed filter.
     last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The public pool (see pool.py): since when the current owner has it (the recycling rules count
+    # from here at the earliest), when it last entered the pool and from whom (the re-claim wait),
+    # the keep-lock the director granted (never recycled through that day) and the due date the
+    # owner was last reminded of (one reminder per due date).
+    owned_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    pool_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    previous_owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    locked_until: Mapped[date | None] = mapped_column(Date)
+    reminded_due_on: Mapped[date | None] = mapped_column(Date)
+    # In the company pool the GM keeps: reps of every team see and claim it (it joins their team).
+    company_pool: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", index=True)
 
     owner = relationship("User", foreign_keys=[owner_id])
     team = relationship("Team", foreign_keys=[team_id])
     lost_reason: Mapped[LostReason | None] = relationship()
+    previous_owner = relationship("User", foreign_keys=[previous_owner_id])
     contacts: Mapped[list[Contact]] = relationship(back_populates="customer", cascade="all, delete-orphan",
                                                    order_by="Contact.name")
 
@@ -230,6 +242,10 @@ class Opportunity(db.Model):
     probability: Mapped[int] = mapped_column(Integer, default=10)
     expected_close: Mapped[date | None] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(8), default="open", index=True)
+    # Discount in percent; above the team's threshold it needs approval ("discount" chain). The
+    # approved value is what stands when an approval is returned, rejected or withdrawn.
+    discount: Mapped[Decimal | None] = mapped_column(Money)
+    discount_approved: Mapped[Decimal | None] = mapped_column(Money)
     lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reason.id"))
     close_note: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -312,7 +328,8 @@ class CustomerEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
-    # created, activated, lost, won_back, reassigned, claimed, released
+    # created, activated, lost, won_back, reassigned, claimed, released, recycled, assigned,
+    # keep_asked, locked, keep_refused, unlocked, discount
     kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     note: Mapped[str | None] = mapped_column(Text)
@@ -320,4 +337,54 @@ class CustomerEvent(db.Model):
 
     actor = relationship("User", foreign_keys=[actor_id])
 
-    __table_args__ = (Index("ix_customer_event_customer_occurred", "customer_id", "occurred_at"),)
+    __table_args__ = (Index("ix_customer_event_customer_occurred", "customer_id", "occurred_at"),
+                      Index("ix_customer_event_actor_kind_occurred", "actor_id", "kind", "occurred_at"))
+
+
+class PoolRule(db.Model):
+    """A team's public-pool rules for one customer tier (customers without a tier follow tier C).
+
+    capacity: how many customers of the tier a rep may own (库容); the day counts return a customer
+    to the pool after that many Chinese working days without a follow-up, a new opportunity or a
+    deal. None switches a rule off.
+    """
+
+    __tablename__ = "pool_rule"
+    __audited__ = True
+    __team_column__ = "team_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    tier: Mapped[str] = mapped_column(String(1))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    no_follow_up_days: Mapped[int | None] = mapped_column(Integer)
+    no_opportunity_days: Mapped[int | None] = mapped_column(Integer)
+    no_deal_days: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("team_id", "tier", name="uq_pool_rule_team_tier"),)
+
+
+class KeepRequest(db.Model):
+    """An owner asks the director to keep (lock) a customer out of recycling until a date."""
+
+    __tablename__ = "keep_request"
+    __audited__ = True
+    __owner_column__ = "requester_id"
+    __team_column__ = "team_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    until: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending, approved, refused
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+    requester = relationship("User", foreign_keys=[requester_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])

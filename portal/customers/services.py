@@ -18,7 +18,7 @@ from ..core.db import db, utcnow
 from ..core.errors import ServiceError
 from ..core.periods import add_working_hours
 from ..people.models import User
-from .access import can_claim, can_edit_activity, can_edit_customer, can_edit_record, can_manage_team_customers
+from .access import can_edit_activity, can_edit_customer, can_edit_record, can_manage_team_customers
 from .models import (
     ACTIVITY_KINDS,
     CUSTOMER_KINDS,
@@ -238,20 +238,19 @@ def set_status(actor, customer: Customer, status: str, *, reason_id: int | None 
 
 
 def claim(actor, customer: Customer) -> None:
-    """A rep takes a customer from their team's public pool."""
-    if not can_claim(actor, customer):
-        raise Forbidden()
-    customer.owner_id = actor.id
-    _event(customer, "claimed", actor)
-    record("claim", obj=customer, summary=customer.name)
-    db.session.flush()
+    """A rep takes a customer from their team's public pool (daily limit, capacity, re-claim wait)."""
+    from . import pool
+
+    pool.claim(actor, customer)
 
 
 def release(actor, customer: Customer) -> None:
     """The owner (or the director) puts a customer back in the team's pool."""
+    from . import pool
+
     if not can_edit_customer(actor, customer) or customer.owner_id is None:
         raise Forbidden()
-    customer.owner_id = None
+    pool.put_in_pool(customer)
     _event(customer, "released", actor)
     record("release", obj=customer, summary=customer.name)
     db.session.flush()
@@ -259,9 +258,15 @@ def release(actor, customer: Customer) -> None:
 
 def _hand_over(customer: Customer, new_owner_id: int | None) -> None:
     """Open opportunities and unanswered requests go with the customer to its new owner."""
+    from . import pool
+
     old = customer.owner_id
-    customer.owner_id = new_owner_id
-    if new_owner_id is None or old is None:
+    if new_owner_id is None:
+        if old is not None:
+            pool.put_in_pool(customer)
+        return
+    pool._take(customer, new_owner_id)
+    if old is None:
         return
     for opp in db.session.scalars(select(Opportunity).where(
             Opportunity.customer_id == customer.id, Opportunity.status == "open", Opportunity.owner_id == old)):
@@ -395,8 +400,80 @@ def _stage_for(team_id: int, stage_id: int | None) -> OpportunityStage:
     return stage
 
 
+DISCOUNT_KEY = "customers.discount_threshold"
+settings.declare(DISCOUNT_KEY, "10")
+
+
+def discount_threshold(team_id: int | None) -> Decimal:
+    """The discount (percent) above which an opportunity's discount needs approval: a team setting."""
+    return Decimal(str(settings.get(DISCOUNT_KEY, team_id) or "10"))
+
+
+def opportunity_locked(opp: Opportunity | None) -> bool:
+    """True while the opportunity's discount waits for approval: it is read-only then."""
+    from ..approvals.services import is_locked
+
+    return opp is not None and opp.id is not None and is_locked("opportunity", opp.id)
+
+
+def _check_unlocked(opp: Opportunity) -> None:
+    if opportunity_locked(opp):
+        raise ServiceError(_("This opportunity waits for the approval of its discount: it cannot be changed now."))
+
+
+def _apply_discount(actor, opp: Opportunity, discount) -> None:
+    """Store the discount; above the team's threshold (and not already approved) submit it for approval."""
+    discount = None if discount in (None, "") else Decimal(discount).quantize(Decimal("0.01"))
+    if discount is not None and not Decimal("0") <= discount <= Decimal("100"):
+        raise ServiceError(_("The discount is a percentage from 0 to 100."), "discount")
+    if discount == Decimal("0"):
+        discount = None
+    opp.discount = discount
+    if discount is None or discount <= discount_threshold(opp.team_id):
+        opp.discount_approved = discount
+        return
+    if discount == opp.discount_approved:
+        return
+    from ..approvals import services as approvals
+    from ..core.links import path_for
+
+    title = _("Discount %(pct)s%% on %(title)s", pct=discount, title=opp.title)
+    approvals.submit(actor, "discount", "opportunity", opp.id, opp.team_id, opp.amount, title,
+                     path_for("customers.opportunity", opportunity_id=opp.id))
+
+
+def discount_decided(req, outcome: str) -> None:
+    """on_decided("discount"): approved, the discount stands; otherwise it goes back to the approved one."""
+    if req.record_type != "opportunity":
+        return
+    opp = db.session.get(Opportunity, req.record_id)
+    if opp is None:
+        return
+    asked = opp.discount
+    if outcome == "approved":
+        opp.discount_approved = opp.discount
+    else:
+        opp.discount = opp.discount_approved
+    # The timeline keeps one text: written in the company's language, as the default lists are.
+    with force_locale(settings.get("default_locale") or "zh_CN"):
+        if outcome == "approved":
+            note = _("Discount of %(pct)s%% approved.", pct=asked)
+        else:
+            old = f"{opp.discount}%" if opp.discount is not None else _("no discount")
+            note = _("Discount of %(pct)s%% not approved; back to %(old)s.", pct=asked, old=old)
+    db.session.add(CustomerEvent(customer_id=opp.customer_id, team_id=opp.team_id, kind="discount",
+                                 actor_id=None, note=f"{opp.title}: {note}"))
+    db.session.flush()
+
+
 def save_opportunity(actor, opp: Opportunity | None, customer: Customer | None, data: dict) -> Opportunity:
-    """Create or change an opportunity; its probability starts at the stage's default."""
+    """Create or change an opportunity; its probability starts at the stage's default. A discount
+    above the team's threshold goes for approval, and the opportunity is read-only until decided."""
+    if opp is not None:
+        _check_unlocked(opp)
+    discount = data.get("discount")
+    if discount not in (None, "") and not Decimal("0") <= Decimal(discount) <= Decimal("100"):
+        raise ServiceError(_("The discount is a percentage from 0 to 100."), "discount")
     if opp is None:
         if customer is None or not can_edit_customer(actor, customer):
             raise ServiceError(_("Choose one of your customers."), "customer_id")
@@ -424,6 +501,9 @@ def save_opportunity(actor, opp: Opportunity | None, customer: Customer | None, 
     opp.stage_id, opp.amount, opp.probability = stage.id, amount, int(probability)
     opp.expected_close = data.get("expected_close")
     db.session.flush()
+    if "discount" in data:
+        _apply_discount(actor, opp, data.get("discount"))
+        db.session.flush()
     return opp
 
 
@@ -431,6 +511,7 @@ def move_stage(actor, opp: Opportunity, stage_id: int) -> None:
     """Move an open opportunity to another stage; its probability becomes the stage's default."""
     if not can_edit_record(actor, opp):
         raise Forbidden()
+    _check_unlocked(opp)
     if opp.status != "open":
         raise ServiceError(_("Only open opportunities move between stages."), "stage_id")
     stage = _stage_for(opp.team_id, stage_id)
@@ -443,6 +524,7 @@ def close_opportunity(actor, opp: Opportunity, won: bool, *, reason_id: int | No
     """Won makes a prospect an active customer; lost needs a reason from the list."""
     if not can_edit_record(actor, opp):
         raise Forbidden()
+    _check_unlocked(opp)
     if opp.status != "open":
         raise ServiceError(_("This opportunity is already closed."))
     if not won and reason_id not in {r.id for r in lost_reasons_for(opp.team_id)}:

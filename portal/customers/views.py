@@ -16,7 +16,7 @@ from ..core.db import db, utcnow
 from ..core.errors import ServiceError
 from ..core.pagination import paginate
 from ..people.models import User
-from . import bp, services
+from . import bp, pool, services
 from .access import (
     can_claim,
     can_edit_activity,
@@ -124,6 +124,7 @@ def filtered_customers(args):
 @policy(SALES)
 def index():
     """The customers the user may see: search (name, contact, phone, pinyin), filters, sort, pages."""
+    pool.recycle_on_open(pool.pool_teams(current_user))
     stmt, sort = filtered_customers(request.args)
     page = paginate(stmt.options(joinedload(Customer.owner)))
     teams = managed_team_ids(current_user)
@@ -214,6 +215,7 @@ def _page_context(customer: Customer, activity_form: ActivityForm | None = None)
         "can_claim": can_claim(current_user, customer),
         "can_manage": can_manage_team_customers(current_user, customer.team_id),
         "can_edit_activity": can_edit_activity,
+        "pool_facts": pool_facts(customer),
     }
 
 
@@ -222,6 +224,8 @@ def _page_context(customer: Customer, activity_form: ActivityForm | None = None)
 def detail(customer_id: int):
     """A customer's page: details, contacts, the quick log form and the whole timeline."""
     customer = get_customer_or_404(customer_id, current_user)
+    if pool.recycle_on_open({customer.team_id}):
+        customer = get_customer_or_404(customer_id, current_user)
     ctx = _page_context(customer)
     if request.headers.get("HX-Request"):
         return render_template("customers/_timeline.html", **ctx)
@@ -314,8 +318,12 @@ def change_status(customer_id: int):
 def claim(customer_id: int):
     """Take a customer from the team's public pool."""
     customer = get_customer_or_404(customer_id, current_user)
-    services.claim(current_user, customer)
-    flash(_("The customer is yours now."), "success")
+    try:
+        services.claim(current_user, customer)
+    except ServiceError as err:
+        flash(err.message, "danger")
+    else:
+        flash(_("The customer is yours now."), "success")
     return redirect(url_for("customers.detail", customer_id=customer.id))
 
 
@@ -412,3 +420,4 @@ def delete_contact(customer_id: int, contact_id: int):
 
 
 from . import views_more, views_opportunities  # noqa: E402,F401
+from .pool_views import pool_facts  # noqa: E402

@@ -129,7 +129,10 @@ def new_opportunity(customer_id: int):
         except ServiceError as err:
             err.attach(form)
         else:
-            flash(_("Opportunity saved."), "success")
+            if services.opportunity_locked(opp):
+                flash(_("Saved. The discount is above the team's threshold and was sent for approval."), "info")
+            else:
+                flash(_("Opportunity saved."), "success")
             return redirect(url_for("customers.opportunity", opportunity_id=opp.id))
     return render_template("customers/opportunity_form.html", form=form, customer=customer, opp=None)
 
@@ -143,7 +146,7 @@ def opportunity(opportunity_id: int):
     move_form = StageMoveForm(stage_id=opp.stage_id)
     move_form.stage_id.choices = _stage_choices(opp.team_id)
     return render_template("customers/opportunity.html", opp=opp, close_form=close_form, move_form=move_form,
-                           can_edit=can_edit_record(current_user, opp))
+                           can_edit=can_edit_record(current_user, opp), locked=services.opportunity_locked(opp))
 
 
 @bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
@@ -152,6 +155,9 @@ def edit_opportunity(opportunity_id: int):
     opp = get_record_or_404(Opportunity, opportunity_id, current_user)
     if not can_edit_record(current_user, opp):
         abort(403)
+    if services.opportunity_locked(opp):
+        flash(_("This opportunity waits for the approval of its discount: it cannot be changed now."), "warning")
+        return redirect(url_for("customers.opportunity", opportunity_id=opp.id))
     form = OpportunityForm(obj=opp)
     form.stage_id.choices = _stage_choices(opp.team_id)
     if form.validate_on_submit():
@@ -160,7 +166,10 @@ def edit_opportunity(opportunity_id: int):
         except ServiceError as err:
             err.attach(form)
         else:
-            flash(_("Opportunity saved."), "success")
+            if services.opportunity_locked(opp):
+                flash(_("Saved. The discount is above the team's threshold and was sent for approval."), "info")
+            else:
+                flash(_("Opportunity saved."), "success")
             return redirect(url_for("customers.opportunity", opportunity_id=opp.id))
     return render_template("customers/opportunity_form.html", form=form, customer=opp.customer, opp=opp)
 
@@ -184,5 +193,5 @@ def close_opportunity(opportunity_id: int):
     move_form = StageMoveForm(stage_id=opp.stage_id)
     move_form.stage_id.choices = _stage_choices(opp.team_id)
     return render_template("customers/opportunity.html", opp=opp, close_form=form, move_form=move_form,
-                           can_edit=can_edit_record(current_user, opp))
+                           can_edit=can_edit_record(current_user, opp), locked=services.opportunity_locked(opp))
 
