@@ -10,7 +10,7 @@ from . import authz
 from .core import settings
 from .core.memo import request_memo
 from .core.text import render_markdown
-from .ui import nav_for
+from .ui import nav_for, nav_groups_for
 
 
 def role_label(role: str) -> str:
@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
             return {"languages": current_app.config["LANGUAGES"], "current_locale": str(get_locale() or "zh_CN")}
         return {
             "nav_items": nav_for(current_user),
+            "nav_groups": nav_groups_for(current_user),
             "languages": current_app.config["LANGUAGES"],
             "current_locale": str(get_locale() or "zh_CN"),
             "company_name": _company_name(),

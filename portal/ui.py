@@ -59,5 +59,14 @@ def nav_for(user) -> list[NavItem]:
     return [n for n in NAV if user.role in n.roles]
 
 
+def nav_groups_for(user) -> list[list[NavItem]]:
+    """The menu grouped by feature (blueprint), in menu order: a feature with several entries
+    becomes one dropdown named after its first entry, so the bar stays on one line."""
+    groups: dict[str, list[NavItem]] = {}
+    for item in nav_for(user):
+        groups.setdefault(item.endpoint.partition(".")[0], []).append(item)
+    return list(groups.values())
+
+
 def panels_for(user) -> list[Panel]:
     return [p for p in PANELS if user.role in p.roles]
