@@ -10,6 +10,13 @@ from .forms import MEASURE_LABELS, TIER_LABELS
 HEADLINE = ("sales", "contracts", "payments")
 
 
+def _rows(scope, team_id, rep_id, periods, today) -> list:
+    """[(period, {measure: status})] for one scope, every period from one set of queries."""
+    restrict = {} if scope == "company" else ({"team_ids": [team_id]} if scope == "team" else {"rep_ids": [rep_id]})
+    cube = queries.StatusCube(periods, today=today, **restrict)
+    return [(p, cube.scope(p, scope, team_id, rep_id)) for p in periods]
+
+
 def _headline(user):
     today = local_today()
     if user.role == "gm":
@@ -20,8 +27,8 @@ def _headline(user):
         scope, team_id, rep_id = "rep", user.team_id, user.id
     if scope != "company" and not team_id:
         return {"rows": [], "measures": MEASURE_LABELS, "show": HEADLINE, "args": {}}
-    rows = [(p, queries.scope_status(p, scope, team_id, rep_id, today=today))
-            for p in (Period.current("month"), Period.current("quarter"), Period.current("year"))]
+    rows = _rows(scope, team_id, rep_id, (Period.current("month"), Period.current("quarter"),
+                                         Period.current("year")), today)
     args = {"scope": scope, "team_id": team_id, "rep_id": rep_id}
     show = HEADLINE if user.role != "rep" else ("sales", "contracts", "payments", "new_customers", "orders")
     return {"rows": rows, "measures": MEASURE_LABELS, "tiers": TIER_LABELS, "show": show, "args": args}
@@ -34,9 +41,8 @@ def _profile_targets(viewer, person):
     if person.role != "rep" or not person.team_id or not can_see_scope(viewer, "rep", person.team_id, person.id):
         return None
     today = local_today()
-    rows = [(p, queries.scope_status(p, "rep", person.team_id, person.id, today=today))
-            for p in (Period.current("month"), Period.current("quarter"), Period.current("year"),
-                      Period.current("year").previous())]
+    rows = _rows("rep", person.team_id, person.id, (Period.current("month"), Period.current("quarter"),
+                                                    Period.current("year"), Period.current("year").previous()), today)
     return {"rows": rows, "measures": MEASURE_LABELS, "tiers": TIER_LABELS,
             "show": ("sales", "contracts", "payments", "new_customers", "orders"),
             "args": {"scope": "rep", "team_id": person.team_id, "rep_id": person.id}}

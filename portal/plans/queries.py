@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, func, or_, select, type_coerce
+from sqlalchemy import and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import joinedload
 
 from ..core.db import db
@@ -138,78 +138,11 @@ def target_totals(period: Period, group: str = "company", ids=None) -> dict:
     return {k: {m: v[1] for m, v in slots.items()} for k, slots in best.items()}
 
 
-# Actuals -------------------------------------------------------------------------------------
-
-def new_customer_totals(period: Period, group: str = "company", ids=None) -> dict:
-    """{key: customers that became active in the period}; a rep is credited with those they activated."""
-    from ..customers.models import Customer
-
-    key = {"team": Customer.team_id, "rep": Customer.activated_by_id}.get(group)
-    start, end = period.bounds_utc()
-    stmt = select(*(([key] if key is not None else []) + [func.count(Customer.id)])).where(
-        Customer.activated_at >= start, Customer.activated_at < end)
-    if key is not None:
-        if ids is not None:
-            stmt = stmt.where(key.in_(list(ids) or [-1]))
-        stmt = stmt.group_by(key)
-        return {row[0]: int(row[1]) for row in db.session.execute(stmt)}
-    return {None: int(db.session.scalar(stmt) or 0)}
-
-
-def pipeline_totals(period: Period, group: str = "company", ids=None) -> dict:
-    """{key: Σ amount × probability / 100} of open opportunities expected to close in the period."""
-    from ..customers.models import Opportunity
-
-    key = {"team": Opportunity.team_id, "rep": Opportunity.owner_id}.get(group)
-    weighted = type_coerce(func.sum(Opportunity.amount * Opportunity.probability), Money())
-    stmt = select(*(([key] if key is not None else []) + [weighted])).where(
-        Opportunity.status == "open", Opportunity.expected_close >= period.start,
-        Opportunity.expected_close < period.end)
-    if key is not None:
-        if ids is not None:
-            stmt = stmt.where(key.in_(list(ids) or [-1]))
-        stmt = stmt.group_by(key)
-        rows = {row[0]: row[1] for row in db.session.execute(stmt)}
-    else:
-        rows = {None: db.session.scalar(stmt)}
-    return {k: ((v or ZERO) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for k, v in rows.items()}
-
-
-def actual_totals(period: Period, group: str = "company", ids=None) -> dict:
-    """{key: {measure: actual}} for every measure."""
-    from ..contracts import queries as cq
-
-    orders = cq.order_totals(period, group, ids)
-    signed = cq.signed_totals(period, group, ids)
-    paid = cq.payment_totals(period, group, ids)
-    customers = new_customer_totals(period, group, ids)
-    keys = set(orders) | set(signed) | set(paid) | set(customers)
-    out = {}
-    for k in keys:
-        sales, count, profit = orders.get(k, (ZERO, 0, ZERO))
-        out[k] = {"sales": sales, "orders": Decimal(count), "gross_profit": profit,
-                  "contracts": signed.get(k, ZERO), "payments": paid.get(k, ZERO),
-                  "new_customers": Decimal(customers.get(k, 0))}
-    return out
-
-
 def status_table(period: Period, group: str = "company", ids=None, today: date | None = None) -> dict:
     """{key: {measure: MeasureStatus}} for the company, each team or each rep (six aggregate queries)."""
-    today = today or local_today()
-    targets = target_totals(period, group, ids)
-    actuals = actual_totals(period, group, ids)
-    pipeline = pipeline_totals(period, group, ids)
-    keys = [None] if group == "company" else list(ids if ids is not None else set(targets) | set(actuals))
-    out = {}
-    for k in keys:
-        row = {}
-        for measure in MEASURES:
-            base, sprint, challenge = targets.get(k, {}).get(measure, (None, None, None))
-            actual = actuals.get(k, {}).get(measure, ZERO)
-            pipe = pipeline.get(k, ZERO) if measure in FORECAST_MEASURES else None
-            row[measure] = MeasureStatus(measure, base, sprint, challenge, actual, pipe, period, today)
-        out[k] = row
-    return out
+    restrict = {} if ids is None or group == "company" else {f"{group}_ids": ids}
+    cube = StatusCube([period], today=today, **restrict)
+    return cube.table(period, group, ids)
 
 
 def scope_status(period: Period, scope: str, team_id: int | None = None, owner_id: int | None = None,
@@ -407,3 +340,181 @@ def export_response(fmt: str, name: str, title: str, header: list, rows: list[li
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename={name}.{fmt}"})
+
+
+# Several periods and levels at once -----------------------------------------------------------
+
+def _within(col, period: Period, utc: bool = False):
+    start, end = period.bounds_utc() if utc else (period.start, period.end)
+    return and_(col >= start, col < end)
+
+
+def _span(periods) -> Period:
+    """The smallest stretch of days covering every period (the WHERE of a cube query)."""
+    return Period("span", min(p.start for p in periods), max(p.end for p in periods))
+
+
+def _cells(model, team_col, owner_col, date_col, periods, measures, who, *where, utc=False) -> list[dict]:
+    """One GROUP BY (team, owner) query with each measure summed once per period (CASE inside SUM).
+
+    Answers [{(team id, owner id): (value per measure)} per period]. ``measures`` maps a condition to the
+    columns summed under it; ``who`` restricts the rows to some teams or owners.
+    """
+    span = _span(periods)
+    cols = []
+    for p in periods:
+        cols += measures(_within(date_col, p, utc))
+    stmt = select(team_col, owner_col, *cols).where(_within(date_col, span, utc), *where)
+    if who is not None:
+        stmt = stmt.where(who(team_col, owner_col))
+    width = len(cols) // len(periods)
+    out: list[dict] = [{} for _ in periods]
+    for row in db.session.execute(stmt.group_by(team_col, owner_col)):
+        for i in range(len(periods)):
+            out[i][(row[0], row[1])] = row[2 + i * width: 2 + (i + 1) * width]
+    return out
+
+
+def _summed(value, cond):
+    return type_coerce(func.sum(case((cond, value), else_=None)), Money())
+
+
+def _counted(cond):
+    return func.sum(case((cond, 1), else_=0))
+
+
+class StatusCube:
+    """Target status for several periods at every level (the company, each team, each rep) from six
+    aggregate queries, whatever the number of periods, teams and reps shown on the page.
+
+    Actuals are fetched once per (team, rep) cell and rolled up here: a team's figure sums the rows
+    carrying its team id, a rep's the rows they own (wherever they were then), the company's every row,
+    which is exactly what the single-period queries above count. ``team_ids``/``rep_ids`` restrict the
+    rows read to what the page shows (a director's overview never reads other teams' rows); the company
+    level is only available when nothing is restricted.
+    """
+
+    def __init__(self, periods, team_ids=None, rep_ids=None, today: date | None = None):
+        from ..contracts.models import SIGNED_STATUSES, Contract, Order, Payment
+        from ..customers.models import Customer, Opportunity
+
+        self.periods = list(dict.fromkeys(periods))
+        self.today = today or local_today()
+        self.restricted = team_ids is not None or rep_ids is not None
+        teams, reps = list(team_ids or []), list(rep_ids or [])
+
+        def who(team_col, owner_col):
+            if not self.restricted:
+                return None
+            return or_(team_col.in_(teams or [-1]), owner_col.in_(reps or [-1]))
+
+        def rows_of(team_col, owner_col):
+            cond = who(team_col, owner_col)
+            return None if cond is None else (lambda _t, _o: cond)
+
+        ps = self.periods
+        orders = _cells(Order, Order.team_id, Order.owner_id, Order.ordered_on, ps, lambda c: [
+            _summed(Order.amount, c), _counted(c),
+            _summed(Order.amount - Order.cost, and_(c, Order.cost.is_not(None)))],
+            rows_of(Order.team_id, Order.owner_id))
+        signed = _cells(Contract, Contract.team_id, Contract.owner_id, Contract.signed_on, ps,
+                        lambda c: [_summed(Contract.amount, c)], rows_of(Contract.team_id, Contract.owner_id),
+                        Contract.status.in_(SIGNED_STATUSES))
+        paid = _cells(Payment, Payment.team_id, Payment.owner_id, Payment.paid_on, ps,
+                      lambda c: [_summed(Payment.amount, c)], rows_of(Payment.team_id, Payment.owner_id))
+        customers = _cells(Customer, Customer.team_id, Customer.activated_by_id, Customer.activated_at, ps,
+                           lambda c: [_counted(c)], rows_of(Customer.team_id, Customer.activated_by_id), utc=True)
+        pipeline = _cells(Opportunity, Opportunity.team_id, Opportunity.owner_id, Opportunity.expected_close, ps,
+                          lambda c: [_summed(Opportunity.amount * Opportunity.probability, c)],
+                          rows_of(Opportunity.team_id, Opportunity.owner_id), Opportunity.status == "open")
+        self._actuals = []
+        for i in range(len(ps)):
+            cells: dict = {}
+            for key, (sales, count, profit) in orders[i].items():
+                cells.setdefault(key, {}).update(sales=sales or ZERO, orders=Decimal(count or 0),
+                                                  gross_profit=profit or ZERO)
+            for source, measure in ((signed[i], "contracts"), (paid[i], "payments")):
+                for key, (value,) in source.items():
+                    cells.setdefault(key, {})[measure] = value or ZERO
+            for key, (count,) in customers[i].items():
+                cells.setdefault(key, {})["new_customers"] = Decimal(count or 0)
+            for key, (weighted,) in pipeline[i].items():
+                cells.setdefault(key, {})["_pipeline"] = weighted or ZERO
+            self._actuals.append(cells)
+        self._targets = self._fetch_targets(teams, reps)
+
+    def _fetch_targets(self, teams, reps) -> list[dict]:
+        """[{(scope, key): {measure: (base, sprint, challenge)}} per period], the same choice as target_totals."""
+        cols = []
+        for p in self.periods:
+            inside = and_(Target.period_start >= p.start, Target.period_end <= p.end)
+            cols += [_counted(inside), _summed(Target.base, inside), _summed(Target.sprint, inside),
+                     _summed(Target.challenge, inside)]
+        span = _span(self.periods)
+        stmt = select(Target.scope, Target.team_id, Target.owner_id, Target.period_kind, Target.measure, *cols).where(
+            Target.period_start >= span.start, Target.period_end <= span.end)
+        if self.restricted:
+            stmt = stmt.where(or_(and_(Target.scope == "team", Target.team_id.in_(teams or [-1])),
+                                  and_(Target.scope == "rep", Target.owner_id.in_(reps or [-1]))))
+        stmt = stmt.group_by(Target.scope, Target.team_id, Target.owner_id, Target.period_kind, Target.measure)
+        best: list[dict] = [{} for _ in self.periods]
+        for row in db.session.execute(stmt):
+            scope, team_id, owner_id, kind, measure = row[:5]
+            key = (scope, {"company": None, "team": team_id, "rep": owner_id}.get(scope))
+            for i, p in enumerate(self.periods):
+                n, base, sprint, challenge = row[5 + 4 * i: 9 + 4 * i]
+                rank = KIND_RANK.get(kind, -1)
+                if not n or rank > KIND_RANK[p.kind]:
+                    continue
+                slot = best[i].setdefault(key, {}).setdefault(measure, {})
+                if rank not in slot:
+                    slot[rank] = [ZERO, ZERO, ZERO, False, False, False]
+                acc = slot[rank]
+                for j, value in enumerate((base, sprint, challenge)):
+                    if value is not None:
+                        acc[j] += value
+                        acc[3 + j] = True
+        out = []
+        for slots in best:
+            chosen = {}
+            for key, measures in slots.items():
+                chosen[key] = {}
+                for measure, by_rank in measures.items():
+                    acc = by_rank[max(by_rank)]
+                    chosen[key][measure] = tuple(acc[j] if acc[3 + j] else None for j in range(3))
+            out.append(chosen)
+        return out
+
+    def _index(self, period: Period) -> int:
+        return self.periods.index(period)
+
+    def table(self, period: Period, group: str, ids=None) -> dict:
+        """{key: {measure: MeasureStatus}} like ``status_table`` (key None for the company)."""
+        if group == "company" and self.restricted:
+            raise ValueError("company figures need an unrestricted cube")
+        i = self._index(period)
+        rolled: dict = {}
+        for (team_id, owner_id), figures in self._actuals[i].items():
+            key = {"company": None, "team": team_id, "rep": owner_id}[group]
+            slot = rolled.setdefault(key, {})
+            for measure, value in figures.items():
+                slot[measure] = slot.get(measure, ZERO) + value
+        targets = {key: v for (scope, key), v in self._targets[i].items() if scope == group}
+        keys = [None] if group == "company" else list(ids if ids is not None else set(targets) | set(rolled))
+        out = {}
+        for k in keys:
+            figures = rolled.get(k, {})
+            weighted = (figures.get("_pipeline", ZERO) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            row = {}
+            for measure in MEASURES:
+                base, sprint, challenge = targets.get(k, {}).get(measure, (None, None, None))
+                pipe = weighted if measure in FORECAST_MEASURES else None
+                row[measure] = MeasureStatus(measure, base, sprint, challenge, figures.get(measure, ZERO), pipe,
+                                             period, self.today)
+            out[k] = row
+        return out
+
+    def scope(self, period: Period, scope: str, team_id: int | None = None, owner_id: int | None = None) -> dict:
+        """{measure: MeasureStatus} for one company, team or rep."""
+        ident = {"company": None, "team": team_id, "rep": owner_id}[scope]
+        return self.table(period, scope, None if scope == "company" else [ident])[ident]

@@ -56,9 +56,14 @@ def _title(scope, team_id, rep_id) -> str:
     return rep.display_name if rep else "—"
 
 
-def ranked(period: Period, group: str, members: list, measure: str = "sales") -> list[dict]:
-    """Teams or reps with their status, best completion first (one status query for all of them)."""
-    table = queries.status_table(period, group, [m.id for m in members]) if members else {}
+def ranked(period: Period, group: str, members: list, measure: str = "sales", cube=None) -> list[dict]:
+    """Teams or reps with their status, best completion first (one set of status queries for all of them,
+    or the page's cube when it already holds them)."""
+    ids = [m.id for m in members]
+    if cube is not None:
+        table = cube.table(period, group, ids)
+    else:
+        table = queries.status_table(period, group, ids) if members else {}
     rows = []
     for m in members:
         status = table.get(m.id, {})
@@ -113,14 +118,19 @@ def status():
     """Target vs actual for a period and a scope, with the level below it to drill into."""
     scope, team_id, rep_id = _scope_from_args()
     period = period_arg("month")
-    mine = queries.scope_status(period, scope, team_id, rep_id)
     children, child_group = [], None
     if scope == "company":
         child_group = "team"
-        children = ranked(period, "team", list(db.session.scalars(select(Team).order_by(Team.name))))
+        cube = queries.StatusCube([period])
+        children = ranked(period, "team", list(db.session.scalars(select(Team).order_by(Team.name))), cube=cube)
     elif scope == "team":
         child_group = "rep"
-        children = ranked(period, "rep", team_reps([team_id], active_only=False))
+        reps = team_reps([team_id], active_only=False)
+        cube = queries.StatusCube([period], team_ids=[team_id], rep_ids=[r.id for r in reps])
+        children = ranked(period, "rep", reps, cube=cube)
+    else:
+        cube = queries.StatusCube([period], rep_ids=[rep_id])
+    mine = cube.scope(period, scope, team_id, rep_id)
     contracts = orders = []
     if scope == "rep":
         from ...contracts.queries import contracts_signed_in, orders_in
@@ -218,14 +228,14 @@ def overview():
         ident = current_user.team_id if current_user.team_id in team_ids else (team_ids[0] if team_ids else None)
         if ident is None:
             abort(404)
-    headline = []
-    for kind in ("month", "quarter", "year"):
-        p = Period.current(kind)
-        headline.append((p, queries.scope_status(p, scope, ident, None, today=today)))
-    current = queries.scope_status(period, scope, ident, None, today=today)
-    team_rows = ranked(period, "team", teams) if scope == "company" else []
     reps = team_reps([t.id for t in teams] if scope == "company" else [ident])
-    rep_rows = ranked(period, "rep", reps)
+    periods = [Period.current(kind) for kind in ("month", "quarter", "year")]
+    restrict = {} if scope == "company" else {"team_ids": [ident], "rep_ids": [r.id for r in reps]}
+    cube = queries.StatusCube(periods + [period], today=today, **restrict)
+    headline = [(p, cube.scope(p, scope, ident)) for p in periods]
+    current = cube.scope(period, scope, ident)
+    team_rows = ranked(period, "team", teams, cube=cube) if scope == "company" else []
+    rep_rows = ranked(period, "rep", reps, cube=cube)
     contracts = contract_summary(period, today, team_ids=None if scope == "company" else [ident])
     collections = _collections(period, today, None if scope == "company" else [ident])
     budget = queries.budget_by_team(period, None if scope == "company" else [ident])
