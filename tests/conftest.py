@@ -228,3 +228,15 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", before)
 
     return counting
+
+
+def home_html(client) -> str:
+    """The home page as a browser shows it: the page and every panel htmx loads into it."""
+    import re
+
+    page = client.get("/")
+    html = page.get_data(as_text=True)
+    parts = [html]
+    for url in re.findall(r'hx-get="(/panels/[^"]+)"', html):
+        parts.append(client.get(url).get_data(as_text=True))
+    return "\n".join(parts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import sign_in
+from conftest import home_html, sign_in
 
 from portal.comms.models import DirectorReport, Task, TaskAssignment, Thread, ThreadMessage
 from portal.core.db import db, utcnow
@@ -30,23 +30,23 @@ def _data(world):
 def test_home_panels_per_role(client, world):
     _data(world)
     sign_in(client, world.rep_a)
-    home = client.get("/").get_data(as_text=True)
+    home = home_html(client)
     assert "Prepare the trade show" in home  # my tasks
     assert "/comms/plans/new?slot=" in home or "/comms/plans/" in home  # my plan and report due
     sign_in(client, world.rep_a2)
-    assert "Prepare the trade show" not in client.get("/").get_data(as_text=True)
+    assert "Prepare the trade show" not in home_html(client)
 
     sign_in(client, world.director_a)
-    home = client.get("/").get_data(as_text=True)
+    home = home_html(client)
     assert "Prepare the trade show" in home and "0/1" in home  # team progress
     assert "Quiet question" in home and "Escalated credit terms" in home  # open threads
 
     sign_in(client, world.director_b)
-    home = client.get("/").get_data(as_text=True)
+    home = home_html(client)
     assert "Quiet question" not in home and "Prepare the trade show" not in home
 
     sign_in(client, world.gm)
-    home = client.get("/").get_data(as_text=True)
+    home = home_html(client)
     assert "Escalated credit terms" in home and "Quiet question" not in home  # escalations only
     assert "/comms/director-reports/" in home  # the directors' reports
 

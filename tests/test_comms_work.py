@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from conftest import sign_in
+from conftest import home_html, sign_in
 from sqlalchemy import func, select
 
 from portal.comms import queries as q
@@ -112,7 +112,7 @@ def test_missing_work_on_director_panel(client, world):
     assert not any(w == "report" and s == date(2026, 11, 23) for _, w, s in keys)
     assert not any(u == "rep_b" for u, _, _ in keys)  # other teams are not this director's business
     sign_in(client, world.director_a)
-    home = client.get("/").get_data(as_text=True)
+    home = home_html(client)
     assert f"<strong>{world.rep_a2.display_name}</strong>" in home  # the missing list, not the roster
 
 

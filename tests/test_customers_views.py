@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from conftest import home_html
 from samples_customers import customer, stage
 from sqlalchemy import select
 
@@ -342,14 +343,14 @@ def test_home_panels(client, world, three, login_as):
                                    assignee_id=world.rep_a.id, team_id=world.team_a.id))
     db.session.commit()
     login_as(user=world.rep_a)
-    html = client.get("/").get_data(as_text=True)
+    html = home_html(client)
     assert "我的今天" in html and "回访报价单" in html and "下周的事" not in html and "报价请求" in html
     assert "杭州精密机械有限公司" in html  # never contacted: stale
     login_as(user=world.director_a)
-    html = client.get("/").get_data(as_text=True)
+    html = home_html(client)
     assert "团队逾期跟进" in html and "回访报价单" in html and "报价请求" in html
     login_as(user=world.director_b)
-    html = client.get("/").get_data(as_text=True)
+    html = home_html(client)
     assert "回访报价单" not in html
 
 

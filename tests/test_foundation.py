@@ -5,7 +5,7 @@ import re
 import time
 
 import pytest
-from conftest import PASSWORD, sign_in
+from conftest import PASSWORD, home_html, sign_in
 from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
@@ -318,7 +318,7 @@ def test_csrf_required_when_enabled(make_app, make_user):
     resp = client.post("/login", data={"username": "csrfuser", "password": PASSWORD, "csrf_token": token})
     assert resp.status_code == 302
     # htmx requests carry the token in a header, read from the page's hx-headers.
-    page = client.get("/").get_data(as_text=True)
+    page = home_html(client)
     header_token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
     resp = client.post("/language", data={"locale": "en"}, headers={"X-CSRFToken": header_token})
     assert resp.status_code == 302
@@ -343,10 +343,10 @@ def test_secret_generated_into_instance(tmp_path):
 def test_language_choice_is_kept_on_profile(client, make_user):
     user = make_user("rep", locale="zh_CN")
     sign_in(client, user)
-    assert "首页" in client.get("/").get_data(as_text=True)
+    assert "首页" in home_html(client)
     client.post("/language", data={"locale": "en", "next": "/"})
     assert db.session.get(User, user.id).locale == "en"
-    assert "Home" in client.get("/").get_data(as_text=True)
+    assert "Home" in home_html(client)
 
 
 def test_accept_language_on_sign_in_page(client):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import sign_in
+from conftest import home_html, sign_in
 from sqlalchemy import func, insert, select
 
 from portal.core.db import db, utcnow
@@ -84,7 +84,7 @@ def test_badge_counts_unread_and_does_not_renew_session(client, world):
     _bulk(world.rep_a, 7)
     _bulk(world.rep_a, 3, read=True)
     sign_in(client, world.rep_a)
-    home = client.get("/").get_data(as_text=True)
+    home = home_html(client)
     assert 'id="nav-unread"' in home and 'data-unread="7"' in home and 'hx-trigger="every 60s"' in home
     resp = client.get("/inbox/badge", headers={"HX-Request": "true"})
     assert resp.status_code == 200 and 'data-unread="7"' in resp.get_data(as_text=True)

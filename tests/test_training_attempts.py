@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import sign_in
+from conftest import home_html, sign_in
 from samples_training import PNG, assign_to, make_course, right_answers
 from sqlalchemy import func, insert, select
 
@@ -215,7 +215,7 @@ def test_essays_wait_for_the_director_then_count(world, client):
     sign_in(client, world.director_b)
     assert client.post(f"/training/attempts/{attempt.id}/grade", data={f"mark_{essay_slot}": "1"}).status_code == 404
     sign_in(client, world.director_a)
-    assert f"/training/attempts/{attempt.id}/grade" in client.get("/").get_data(as_text=True)  # the home panel
+    assert f"/training/attempts/{attempt.id}/grade" in home_html(client)  # the home panel
     resp = client.post(f"/training/attempts/{attempt.id}/grade", data={f"mark_{essay_slot}": "5"})
     assert resp.status_code == 200  # above the question's mark: refused, shown again
     resp = client.post(f"/training/attempts/{attempt.id}/grade",
