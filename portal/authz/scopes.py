@@ -37,12 +37,21 @@ def data_scope(role: str) -> str:
     return memo[role]
 
 
-def _with_sub_teams(roots: set[int]) -> set[int]:
+def _team_tree() -> list[tuple[int, int | None, int | None]]:
+    """(id, parent id, director id) of every team, read once per request (a company has tens of teams)."""
     from ..people.models import Team
 
+    memo = request_memo()
+    if "team_tree" not in memo:
+        memo["team_tree"] = [tuple(r) for r in db.session.execute(select(Team.id, Team.parent_id, Team.director_id))]
+    return memo["team_tree"]
+
+
+def _with_sub_teams(roots: set[int]) -> set[int]:
     children: dict[int, list[int]] = {}
-    for team_id, parent_id in db.session.execute(select(Team.id, Team.parent_id).where(Team.parent_id.is_not(None))):
-        children.setdefault(parent_id, []).append(team_id)
+    for team_id, parent_id, _director in _team_tree():
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(team_id)
     out, todo = set(roots), list(roots)
     while todo:
         for child in children.get(todo.pop(), ()):
@@ -60,10 +69,8 @@ def managed_team_ids(user) -> set[int] | None:
         # Asked several times per page: remember the answer for the request.
         cache = request_memo().setdefault("managed_team_ids", {})
         if user.id not in cache:
-            from ..people.models import Team
-
             scope = data_scope("director")
-            ids = set(db.session.scalars(select(Team.id).where(Team.director_id == user.id)))
+            ids = {team_id for team_id, _parent, director in _team_tree() if director == user.id}
             if user.team_id:
                 ids.add(user.team_id)
             if scope == "self":

@@ -46,25 +46,8 @@ class Slot:
 
 
 def rule_values(team_id: int | None) -> dict:
-    """The team's values for every comms setting (team, else company, else default), in one query."""
-    import json
-
-    from sqlalchemy import select
-
-    from ..core.db import db
-
-    scopes = [f"team:{team_id}", "company"] if team_id else ["company"]
-    rows = db.session.execute(select(settings.Setting.scope, settings.Setting.key, settings.Setting.value).where(
-        settings.Setting.key.in_(KEYS), settings.Setting.scope.in_(scopes))).all()
-    found = {(r.scope, r.key): r.value for r in rows}
-    out = {}
-    for key in KEYS:
-        value = settings.DEFAULTS.get(key)
-        for scope in reversed(scopes):  # company first, then the team's own value wins
-            if (scope, key) in found:
-                value = json.loads(found[(scope, key)])
-        out[key.removeprefix("comms.")] = value
-    return out
+    """The team's values for every comms setting (team, else company, else default)."""
+    return {key.removeprefix("comms."): settings.get(key, team_id) for key in KEYS}
 
 
 def rules_for(team_id: int | None) -> Rules:

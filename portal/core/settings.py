@@ -8,6 +8,7 @@ from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import db
+from .memo import request_memo
 
 # key -> default; features add theirs with ``declare``.
 DEFAULTS: dict[str, Any] = {
@@ -33,14 +34,22 @@ def _scope(team_id: int | None) -> str:
     return f"team:{team_id}" if team_id else "company"
 
 
+def _stored() -> dict[tuple[str, str], str]:
+    """Every stored value, read once per request: a page asks for several settings (language,
+    company name, data scopes, schedules) and the table holds a few rows per team."""
+    memo = request_memo()
+    if "settings" not in memo:
+        memo["settings"] = {(s.scope, s.key): s.value for s in db.session.execute(
+            select(Setting.scope, Setting.key, Setting.value))}
+    return memo["settings"]
+
+
 def get(key: str, team_id: int | None = None) -> Any:
     """A team's value, else the company's, else the declared default."""
-    scopes = [_scope(team_id), "company"] if team_id else ["company"]
-    rows = {s.scope: s.value for s in db.session.scalars(
-        select(Setting).where(Setting.key == key, Setting.scope.in_(scopes)))}
-    for scope in scopes:
-        if scope in rows:
-            return json.loads(rows[scope])
+    stored = _stored()
+    for scope in ([_scope(team_id), "company"] if team_id else ["company"]):
+        if (scope, key) in stored:
+            return json.loads(stored[(scope, key)])
     return DEFAULTS.get(key)
 
 
@@ -52,3 +61,4 @@ def put(key: str, value: Any, team_id: int | None = None) -> None:
     else:
         row.value = json.dumps(value)
     db.session.flush()
+    request_memo().pop("settings", None)
