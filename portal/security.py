@@ -67,7 +67,10 @@ def load_user(alt_id: str):
     user_id, _, token = alt_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    from sqlalchemy.orm import joinedload
+
+    # The layout shows the user's team on every page: fetch it with the user (one query, not two).
+    user = db.session.get(User, int(user_id), options=[joinedload(User.team)])
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
     return user

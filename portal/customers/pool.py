@@ -394,15 +394,20 @@ def due_condition(team_id: int, today: date, lead: int = 0):
 
 
 def recycle_team(team_id: int, today: date | None = None, actor=None) -> int:
-    """Return the team's due customers to the pool: one UPDATE … RETURNING, one INSERT of timeline
-    events, one INSERT of audit entries. Returns how many; a second run finds none."""
+    """Return the team's due customers to the pool: one SELECT, and when any is due one UPDATE … RETURNING,
+    one INSERT of timeline events, one INSERT of audit entries. Returns how many; a second run finds none."""
     today = today or local_today()
     cond = due_condition(team_id, today)
     if cond is None:
         return 0
+    # Read first: pages run this on every open, and a read needs no write lock (on SQLite a GET that
+    # wrote would queue behind every writer); only when something is due does it write.
+    due = list(db.session.scalars(select(Customer.id).where(cond)))
+    if not due:
+        return 0
     now = utcnow()
     # The previous owner is the current one: SET evaluates every right side against the old row.
-    stmt = (update(Customer).where(cond)
+    stmt = (update(Customer).where(Customer.id.in_(due), cond)
             .values(previous_owner_id=Customer.owner_id, owner_id=None, pool_entered_at=now, reminded_due_on=None,
                     locked_until=None)
             .returning(Customer.id, Customer.name, Customer.previous_owner_id)

@@ -275,15 +275,17 @@ def pool_facts(customer: Customer) -> dict:
     from .models import Opportunity
 
     rule = pool.rules_for(customer.team_id).get(pool._tier_key(customer.tier))
+    # One query for the three facts; the waiting request itself is only read when there is one.
+    last_opp, last_won, waiting_id = db.session.execute(select(
+        select(func.max(Opportunity.created_at)).where(Opportunity.customer_id == customer.id).scalar_subquery(),
+        select(func.max(Opportunity.closed_at)).where(Opportunity.customer_id == customer.id,
+                                                      Opportunity.status == "won").scalar_subquery(),
+        select(func.min(KeepRequest.id)).where(KeepRequest.customer_id == customer.id,
+                                               KeepRequest.status == "pending").scalar_subquery())).one()
     due = None
     if customer.owner_id is not None and rule is not None:
-        last_opp, last_won = db.session.execute(select(
-            select(func.max(Opportunity.created_at)).where(Opportunity.customer_id == customer.id).scalar_subquery(),
-            select(func.max(Opportunity.closed_at)).where(Opportunity.customer_id == customer.id,
-                                                          Opportunity.status == "won").scalar_subquery())).one()
         due = pool.recycle_due_on(customer, rule, last_opp, last_won)
-    waiting = db.session.scalar(select(KeepRequest).where(KeepRequest.customer_id == customer.id,
-                                                          KeepRequest.status == "pending"))
+    waiting = db.session.get(KeepRequest, waiting_id) if waiting_id else None
     return {"recycle_on": due, "locked": pool.is_locked(customer), "keep_waiting": waiting,
             "can_ask_keep": current_user.role == "rep" and customer.owner_id == current_user.id and waiting is None,
             "can_edit": can_edit_customer(current_user, customer)}

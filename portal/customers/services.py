@@ -70,21 +70,25 @@ def ensure_default_lists() -> None:
     db.session.flush()
 
 
+def _company_and_team(model, team_id: int | None, include_inactive: bool) -> list:
+    """A list's rows for a team (the company's, then the team's own, in their order), in one query;
+    the company's defaults are created the first time the list turns out to have none."""
+    stmt = select(model).where(or_(model.team_id.is_(None), model.team_id == team_id)).order_by(
+        model.position, model.id)
+    rows = list(db.session.scalars(stmt))
+    if not any(r.team_id is None for r in rows):
+        ensure_default_lists()
+        rows = list(db.session.scalars(stmt))
+    return rows if include_inactive else [r for r in rows if r.active]
+
+
 def stages_for(team_id: int | None, *, include_inactive: bool = False) -> list[OpportunityStage]:
     """The pipeline's stages for a team: the company's, then the team's own, in their order."""
-    ensure_default_lists()
-    stmt = select(OpportunityStage).where(or_(OpportunityStage.team_id.is_(None), OpportunityStage.team_id == team_id))
-    if not include_inactive:
-        stmt = stmt.where(OpportunityStage.active.is_(True))
-    return list(db.session.scalars(stmt.order_by(OpportunityStage.position, OpportunityStage.id)))
+    return _company_and_team(OpportunityStage, team_id, include_inactive)
 
 
 def lost_reasons_for(team_id: int | None, *, include_inactive: bool = False) -> list[LostReason]:
-    ensure_default_lists()
-    stmt = select(LostReason).where(or_(LostReason.team_id.is_(None), LostReason.team_id == team_id))
-    if not include_inactive:
-        stmt = stmt.where(LostReason.active.is_(True))
-    return list(db.session.scalars(stmt.order_by(LostReason.position, LostReason.id)))
+    return _company_and_team(LostReason, team_id, include_inactive)
 
 
 def list_scope_for(actor) -> int | None:
