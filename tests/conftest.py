@@ -230,13 +230,16 @@ def count_queries(app):
     return counting
 
 
-def home_html(client) -> str:
-    """The home page as a browser shows it: the page and every panel htmx loads into it."""
+def with_fragments(client, url: str) -> str:
+    """A page as a browser shows it: the page and every fragment htmx loads into it on arrival."""
     import re
 
-    page = client.get("/")
-    html = page.get_data(as_text=True)
+    html = client.get(url).get_data(as_text=True)
     parts = [html]
-    for url in re.findall(r'hx-get="(/panels/[^"]+)"', html):
-        parts.append(client.get(url).get_data(as_text=True))
+    for part in re.findall(r'hx-get="([^"]+)" hx-trigger="load"', html):
+        parts.append(client.get(part.replace("&amp;", "&")).get_data(as_text=True))
     return "\n".join(parts)
+
+
+def home_html(client) -> str:
+    return with_fragments(client, "/")

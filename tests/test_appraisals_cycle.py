@@ -6,7 +6,7 @@ from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import sign_in
+from conftest import sign_in, with_fragments
 from sqlalchemy import select
 
 from portal.appraisals import services
@@ -300,9 +300,9 @@ def test_archive_on_profile(app, client, records):
     resp = client.post(f"/appraisals/people/{world.rep_a.id}/notes",
                        data={"kind": "warning", "on": "2026-09-20", "text": "迟交周报三次"})
     assert resp.status_code == 302
-    assert "迟交周报三次" in client.get(f"/people/{world.rep_a.id}").get_data(as_text=True)
+    assert "迟交周报三次" in with_fragments(client, f"/people/{world.rep_a.id}")
     sign_in(client, world.rep_a)
-    html = client.get(f"/people/{world.rep_a.id}").get_data(as_text=True)
+    html = with_fragments(client, f"/people/{world.rep_a.id}")
     assert PERIOD.key in html and "迟交周报三次" not in html
     assert client.post(f"/appraisals/people/{world.rep_a.id}/notes",
                        data={"kind": "warning", "on": "2026-09-20", "text": "x"}).status_code == 403

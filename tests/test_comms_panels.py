@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import home_html, sign_in
+from conftest import home_html, sign_in, with_fragments
 
 from portal.comms.models import DirectorReport, Task, TaskAssignment, Thread, ThreadMessage
 from portal.core.db import db, utcnow
@@ -81,9 +81,9 @@ def test_archive_section_shows_punctuality_to_rep_and_director(app, client, worl
     from portal.core.periods import Period
 
     sign_in(client, world.director_a)
-    html = client.get(f"/people/{world.rep_a.id}").get_data(as_text=True)
+    html = with_fragments(client, f"/people/{world.rep_a.id}")
     assert Period.current("month").key in html and "工作计划、汇报、总结与任务" in html
     sign_in(client, world.rep_a)
-    assert "工作计划、汇报、总结与任务" in client.get(f"/people/{world.rep_a.id}").get_data(as_text=True)
+    assert "工作计划、汇报、总结与任务" in with_fragments(client, f"/people/{world.rep_a.id}")
     sign_in(client, world.gm)
-    assert "工作计划、汇报、总结与任务" not in client.get(f"/people/{world.director_a.id}").get_data(as_text=True)
+    assert "工作计划、汇报、总结与任务" not in with_fragments(client, f"/people/{world.director_a.id}")

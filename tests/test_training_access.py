@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import home_html, sign_in
+from conftest import home_html, sign_in, with_fragments
 from openpyxl import load_workbook
 from samples_training import PNG, SAMPLE_GIFT, assign_to, make_course, right_answers
 from sqlalchemy import func, select
@@ -315,7 +315,7 @@ def test_profile_section_and_home_panels(world, client):
     sign_in(client, world.director_a)
     home = home_html(client)
     assert course.title in home and world.rep_a.display_name in home
-    profile = client.get(f"/people/{world.rep_a.id}").get_data(as_text=True)
+    profile = with_fragments(client, f"/people/{world.rep_a.id}")
     assert course.title in profile
     sign_in(client, world.director_b)
     assert course.title not in home_html(client)

@@ -279,61 +279,77 @@ def completion_rates(rep_ids, period: Period, now: datetime | None = None) -> di
     """For each rep: work plans, work reports and task parts due in ``period`` (their deadline fell in
     it and has passed) and how many were filed / done on time; ``rate`` is on-time / due in percent
     (None when nothing was due). Plans and reports are due on the team's working-day schedule
-    (Chinese holidays off, adjusted working days on); a rep is not counted for slots before joining.
+    (Chinese holidays off, adjusted working days on); a rep is not counted for slots before joining."""
+    return completion_rates_by_period(rep_ids, [period], now)[period]
 
-    Three aggregate queries for any number of reps, plus one small query per team for its settings.
-    """
+
+def completion_rates_by_period(rep_ids, periods, now: datetime | None = None) -> dict[Period, dict[int, dict]]:
+    """``completion_rates`` for several periods at once: four queries for any number of reps and
+    periods (each count is split by period with CASE inside one GROUP BY over the periods' span)."""
     now = now or utcnow()
+    periods = list(dict.fromkeys(periods))
     ids = sorted(set(rep_ids))
     if not ids:
-        return {}
-    start_utc, end_utc = period.bounds_utc()
-    window_end = min(end_utc, now)
+        return {p: {} for p in periods}
+    windows = [(p, *p.bounds_utc()) for p in periods]
+    windows = [(p, start, min(end, now)) for p, start, end in windows]
+    span_start, span_end = min(w[1] for w in windows), max(w[2] for w in windows)
     people = db.session.execute(select(User.id, User.team_id, User.joined_on).where(User.id.in_(ids))).all()
 
-    dues: dict = {}
-    for team_id in {p.team_id for p in people}:
-        rules = rules_for(team_id)
-        slots = slots_between(rules, period.start, period.end + timedelta(days=7))
-        dues[team_id] = (
-            [s.plan_due for s in slots if s.plan_due and start_utc <= s.plan_due < window_end and s.plan_due <= now],
-            [s.report_due for s in slots if s.report_due and start_utc <= s.report_due < window_end
-             and s.report_due <= now],
-        )
-
     def on_time(model):
-        return dict(db.session.execute(
-            select(model.owner_id, func.count(model.id)).where(
-                model.owner_id.in_(ids), model.due_at >= start_utc, model.due_at < window_end,
-                model.submitted_at <= model.due_at).group_by(model.owner_id)).all())
+        cols = [func.sum(case((and_(model.due_at >= start, model.due_at < end), 1), else_=0))
+                for _p, start, end in windows]
+        rows = db.session.execute(select(model.owner_id, *cols).where(
+            model.owner_id.in_(ids), model.due_at >= span_start, model.due_at < span_end,
+            model.submitted_at <= model.due_at).group_by(model.owner_id)).all()
+        return {r[0]: [int(v or 0) for v in r[1:]] for r in rows}
 
     plans_ok, reports_ok = on_time(WorkPlan), on_time(WorkReport)
+    task_cols = []
+    for p, _start, _end in windows:
+        in_p = and_(Task.due_on >= p.start, Task.due_on < p.end)
+        task_cols += [func.sum(case((in_p, 1), else_=0)),
+                      func.sum(case((and_(in_p, TaskAssignment.status.in_(DONE),
+                                          TaskAssignment.completed_at <= Task.deadline_at), 1), else_=0))]
     task_rows = db.session.execute(
-        select(TaskAssignment.assignee_id, func.count(TaskAssignment.id),
-               func.sum(case((and_(TaskAssignment.status.in_(DONE), TaskAssignment.completed_at <= Task.deadline_at),
-                              1), else_=0)))
+        select(TaskAssignment.assignee_id, *task_cols)
         .join(Task, Task.id == TaskAssignment.task_id)
-        .where(TaskAssignment.assignee_id.in_(ids), Task.due_on >= period.start, Task.due_on < period.end,
-               Task.deadline_at <= now)
+        .where(TaskAssignment.assignee_id.in_(ids), Task.due_on >= min(p.start for p in periods),
+               Task.due_on < max(p.end for p in periods), Task.deadline_at <= now)
         .group_by(TaskAssignment.assignee_id)).all()
-    tasks = {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in task_rows}
+    tasks = {r[0]: [int(v or 0) for v in r[1:]] for r in task_rows}
 
-    out = {}
-    for person in people:
-        plan_dues, report_dues = dues[person.team_id]
-        if person.joined_on:
-            plan_dues = [d for d in plan_dues if to_local(d).date() >= person.joined_on]
-            report_dues = [d for d in report_dues if to_local(d).date() >= person.joined_on]
-        row = {
-            "plans_due": len(plan_dues), "plans_on_time": min(plans_ok.get(person.id, 0), len(plan_dues)),
-            "reports_due": len(report_dues),
-            "reports_on_time": min(reports_ok.get(person.id, 0), len(report_dues)),
-            "tasks_due": tasks.get(person.id, (0, 0))[0], "tasks_on_time": tasks.get(person.id, (0, 0))[1],
-        }
-        due = row["plans_due"] + row["reports_due"] + row["tasks_due"]
-        done = row["plans_on_time"] + row["reports_on_time"] + row["tasks_on_time"]
-        row["rate"] = round(100 * done / due, 1) if due else None
-        out[person.id] = row
+    out: dict[Period, dict[int, dict]] = {}
+    for i, (period, start_utc, window_end) in enumerate(windows):
+        dues: dict = {}
+        for team_id in {p.team_id for p in people}:
+            rules = rules_for(team_id)
+            slots = slots_between(rules, period.start, period.end + timedelta(days=7))
+            dues[team_id] = (
+                [s.plan_due for s in slots
+                 if s.plan_due and start_utc <= s.plan_due < window_end and s.plan_due <= now],
+                [s.report_due for s in slots if s.report_due and start_utc <= s.report_due < window_end
+                 and s.report_due <= now],
+            )
+        rows = {}
+        for person in people:
+            plan_dues, report_dues = dues[person.team_id]
+            if person.joined_on:
+                plan_dues = [d for d in plan_dues if to_local(d).date() >= person.joined_on]
+                report_dues = [d for d in report_dues if to_local(d).date() >= person.joined_on]
+            task_due, task_ok = tasks.get(person.id, [0, 0] * len(windows))[2 * i: 2 * i + 2]
+            row = {
+                "plans_due": len(plan_dues),
+                "plans_on_time": min(plans_ok.get(person.id, [0] * len(windows))[i], len(plan_dues)),
+                "reports_due": len(report_dues),
+                "reports_on_time": min(reports_ok.get(person.id, [0] * len(windows))[i], len(report_dues)),
+                "tasks_due": task_due, "tasks_on_time": task_ok,
+            }
+            due = row["plans_due"] + row["reports_due"] + row["tasks_due"]
+            done = row["plans_on_time"] + row["reports_on_time"] + row["tasks_on_time"]
+            row["rate"] = round(100 * done / due, 1) if due else None
+            rows[person.id] = row
+        out[period] = rows
     return out
 
 

@@ -11,7 +11,7 @@ from ..core.pagination import paginate
 from . import bp, services
 from .forms import ROLE_LABELS, DecisionForm, EditUserForm, ProfileForm, TeamForm, TransferForm, UserForm
 from .models import Team, TransferRequest, User
-from .profile import profile_sections
+from .profile import SECTIONS
 
 
 def _get_user_or_404(user_id: int) -> User:
@@ -50,9 +50,23 @@ def index():
 def profile(user_id: int):
     """A person's page; features add sections to it (the performance archive)."""
     person = _get_user_or_404(user_id)
-    return render_template("people/profile.html", person=person, roles=ROLE_LABELS,
-                           sections=profile_sections(current_user, person),
+    return render_template("people/profile.html", person=person, roles=ROLE_LABELS, sections=SECTIONS,
                            can_manage=can_manage_user(current_user, person))
+
+
+@bp.route("/<int:user_id>/sections/<name>")
+@policy(SIGNED_IN)
+def profile_section(user_id: int, name: str):
+    """One section of the performance archive, loaded by htmx into the profile: each feature's
+    figures cost their own few queries, never the whole page's. Empty when the viewer may not see it."""
+    person = _get_user_or_404(user_id)
+    section = next((s for s in SECTIONS if s.name == name), None)
+    if section is None:
+        abort(404)
+    ctx = section.context(current_user, person)
+    if ctx is None:
+        return ""
+    return render_template("people/_profile_section.html", section=section, ctx=ctx, person=person)
 
 
 @bp.route("/new", methods=["GET", "POST"])
