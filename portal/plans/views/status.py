@@ -190,18 +190,25 @@ def status_export(fmt: str):
     return queries.export_response(fmt, name, title, status_header(), rows)
 
 
-def _collections(period: Period, today, team_ids) -> dict:
+def _collections(period: Period, today, team_ids, known_people=()) -> dict:
     """Collection plans (回款计划) for the overview: planned vs collected per month of the period and by
     team and rep, and the overdue total; four queries whatever the number of instalments."""
     from ...contracts.queries import collection_by, collection_by_period
 
-    by_team = collection_by(period, today, "team", team_ids)
     by_rep = collection_by(period, today, "team_rep", team_ids)
+    by_team: dict = {}  # the team rows are the sums of their reps' rows: no second query
+    for (team_id, _rep), row in by_rep.items():
+        slot = by_team.setdefault(team_id, {"planned": Decimal("0.00"), "collected": Decimal("0.00"),
+                                            "overdue": Decimal("0.00"), "overdue_count": 0})
+        for k in slot:
+            slot[k] += row[k]
     total = {k: sum((row[k] for row in by_team.values()), Decimal("0.00"))
              for k in ("planned", "collected", "overdue")}
     total["overdue_count"] = sum(row["overdue_count"] for row in by_team.values())
-    names = {i: n for i, n in db.session.execute(
-        select(User.id, User.display_name).where(User.id.in_({rep for _team, rep in by_rep} or {-1})))}
+    names = {u.id: u.display_name for u in known_people}
+    missing = {rep for _team, rep in by_rep if rep not in names}
+    if missing:  # people who left the team or the company still show under their name
+        names.update(db.session.execute(select(User.id, User.display_name).where(User.id.in_(missing))).all())
     reps: dict = {}  # {team id: [(rep id, figures)]}, most overdue first
     for (team_id, rep_id), row in sorted(by_rep.items(), key=lambda kv: (-kv[1]["overdue"], names.get(kv[0][1], ""))):
         reps.setdefault(team_id, []).append((rep_id, row))
@@ -220,7 +227,7 @@ def overview():
     today = local_today()
     if current_user.role == "gm":
         scope, team_ids, ident = "company", None, None
-        teams = list(db.session.scalars(select(Team).order_by(Team.name)))
+        teams = list(db.session.scalars(select(Team).options(joinedload(Team.director)).order_by(Team.name)))
     else:
         teams = visible_teams()
         team_ids = [t.id for t in teams]
@@ -237,9 +244,10 @@ def overview():
     team_rows = ranked(period, "team", teams, cube=cube) if scope == "company" else []
     rep_rows = ranked(period, "rep", reps, cube=cube)
     contracts = contract_summary(period, today, team_ids=None if scope == "company" else [ident])
-    collections = _collections(period, today, None if scope == "company" else [ident])
+    collections = _collections(period, today, None if scope == "company" else [ident], reps)
     budget = queries.budget_by_team(period, None if scope == "company" else [ident])
-    team_names = {t.id: t.name for t in db.session.scalars(select(Team).options(joinedload(Team.director)))}
+    team_names = {t.id: t.name for t in (teams if scope == "company" else
+                                         db.session.scalars(select(Team).options(joinedload(Team.director))))}
     return render_template(
         "plans/overview.html", period=period, scope=scope, ident=ident, headline=headline, current=current,
         team_rows=team_rows, rep_rows=rep_rows, contracts=contracts, budget=budget, team_names=team_names,
