@@ -406,7 +406,10 @@ class StatusCube:
         def who(team_col, owner_col):
             if not self.restricted:
                 return None
-            return or_(team_col.in_(teams or [-1]), owner_col.in_(reps or [-1]))
+            # Only the parts asked for: "team IN (…) OR owner IN (-1)" would keep SQL from using the
+            # owner or team index alone.
+            parts = ([team_col.in_(teams)] if teams else []) + ([owner_col.in_(reps)] if reps else [])
+            return or_(*parts) if parts else team_col.in_([-1])
 
         def rows_of(team_col, owner_col):
             cond = who(team_col, owner_col)
@@ -454,8 +457,9 @@ class StatusCube:
         stmt = select(Target.scope, Target.team_id, Target.owner_id, Target.period_kind, Target.measure, *cols).where(
             Target.period_start >= span.start, Target.period_end <= span.end)
         if self.restricted:
-            stmt = stmt.where(or_(and_(Target.scope == "team", Target.team_id.in_(teams or [-1])),
-                                  and_(Target.scope == "rep", Target.owner_id.in_(reps or [-1]))))
+            parts = ([and_(Target.scope == "team", Target.team_id.in_(teams))] if teams else []) + \
+                    ([and_(Target.scope == "rep", Target.owner_id.in_(reps))] if reps else [])
+            stmt = stmt.where(or_(*parts) if parts else Target.team_id.in_([-1]))
         stmt = stmt.group_by(Target.scope, Target.team_id, Target.owner_id, Target.period_kind, Target.measure)
         best: list[dict] = [{} for _ in self.periods]
         for row in db.session.execute(stmt):
