@@ -20,7 +20,6 @@ import itertools
 import time
 import zipfile
 
-import pytest
 from conftest import sample_factories, sign_in
 from sweep_records import MARK, build
 
@@ -173,7 +172,9 @@ def _allowance(endpoint, who, kinds):
 
 def sweep_record_routes(sweep, records, mixed_with=None):
     """Every route with a record argument, each method, each outsider. ``mixed_with``: a second set of
-    records (team B's) used for all but the last record argument (parent of B, child of A)."""
+    records (team B's, which team B's people may open): on routes naming two records, each record
+    argument in turn takes team A's value while the others take team B's (a parent of B with a child
+    of A, and the reverse), so a view that checks only one of them is caught."""
     app, world = sweep.app, sweep.world
     extra = records.extra_markers
     every = _values(records, world, _rules(app))
@@ -185,13 +186,16 @@ def sweep_record_routes(sweep, records, mixed_with=None):
         if mixed_with is not None and len(args) < 2:
             continue
         values = {arg: every[arg] for arg in rule.arguments}
-        if mixed_with is not None:
-            child = args[-1]
-            for arg in args[:-1]:
-                values[arg] = mixed_with.values.get(arg, values[arg])
-            values[child] = values[child]
         names = sorted(values)
-        for combo in itertools.product(*(values[n] for n in names)):
+        if mixed_with is None:
+            combos = list(itertools.product(*(values[n] for n in names)))
+        else:
+            combos = []
+            for ours in args:
+                mixed = {n: (values[n] if n == ours or n not in args else mixed_with.values.get(n, values[n]))
+                         for n in names}
+                combos += list(itertools.product(*(mixed[n] for n in names)))
+        for combo in combos:
             kinds = [k for k, _ in combo]
             params = {n: v for n, (_, v) in zip(names, combo, strict=True)}
             with app.test_request_context():
@@ -246,7 +250,6 @@ def test_record_routes_refuse_outsiders(app, world):
     assert sweep.failures == [], "\n".join(sweep.failures)
 
 
-@pytest.mark.skip
 def test_nested_routes_check_the_child_belongs_to_the_parent(app, world):
     started = time.perf_counter()
     records = build(world, "a")
@@ -343,4 +346,151 @@ def test_lists_exports_and_panels_show_no_other_team_record(app, world):
                         failures.append(f"GET {url} as {who}: shows {sorted(leaked)}")
     print(f"\n[access sweep] lists: {routes} routes x 2 team-B roles, {n} requests, "
           f"{time.perf_counter() - started:.1f}s")
+    assert failures == [], "\n".join(failures)
+
+
+# Foreign ids in forms --------------------------------------------------------------------------------
+
+def _form_cases(world, a, b):
+    """(who, url, field values with the person's own ids, the same with a foreign id, model counted).
+    ``a``: team A's records, ``b``: team B's (the poster's own when they are in team B)."""
+    from portal.comms.models import Task, Thread
+    from portal.contracts.models import Contract, Order, Payment
+    from portal.customers.models import Customer, MarketInfo, ResourceRequest
+    from portal.plans.models import BudgetLine, Expense, Plan
+    from portal.robots.models import Robot
+    from portal.training.models import Assignment, Course
+
+    A, B = a.objects, b.objects
+    day = time.strftime("%Y-%m-%d")
+    year = day[:4]
+    cat = B["budget_category"].id
+    contract = {"number": "N-1", "title": "t", "amount": "10.00", "currency": "CNY", "signed_on": day}
+    order = {"ordered_on": day, "amount": "5.00", "contract_id": "0"}
+    expense = {"category_id": cat, "spent_on": day, "amount": "1.00", "description": "taxi"}
+    task = {"title": "t", "priority": "normal", "due_on": "2099-01-01"}
+    thread = {"kind": "difficulty", "subject": "s", "body": "b"}
+    plan = {"scope": "rep", "period": year, "title": "t"}
+    cases = []
+
+    serial = itertools.count(1)
+
+    def case(who, url, own, foreign, model, note, landed=None):
+        """``landed``: the condition a row written with the foreign id would meet (default: in team A)."""
+        if landed is None:
+            landed = getattr(model, model.__team_column__) == world.team_a.id
+        if "number" in own:
+            own = {**own, "number": f"N-{next(serial)}"}
+        cases.append((who, url, own, foreign, model, note, landed))
+
+    for who in ("rep_b", "director_b"):
+        owner = world.rep_b.id
+        case(who, "/contracts/new", {**contract, "customer_id": B["customer"].id, "owner_id": owner},
+             {"customer_id": A["customer"].id}, Contract, "contract for team A's customer",
+             Contract.customer_id == A["customer"].id)
+        case(who, "/contracts/new", {**contract, "customer_id": B["customer"].id, "owner_id": owner},
+             {"owner_id": world.rep_a.id}, Contract, "contract owned by team A's rep")
+        case(who, "/contracts/orders/new", {**order, "customer_id": B["customer"].id, "owner_id": owner},
+             {"customer_id": A["customer"].id}, Order, "order for team A's customer",
+             Order.customer_id == A["customer"].id)
+        case(who, "/contracts/orders/new", {**order, "customer_id": B["customer"].id, "owner_id": owner},
+             {"contract_id": A["contract"].id}, Order, "order under team A's contract",
+             Order.contract_id == A["contract"].id)
+        case(who, "/contracts/orders/new", {**order, "customer_id": B["customer"].id, "owner_id": owner},
+             {"owner_id": world.rep_a.id}, Order, "order owned by team A's rep")
+        case(who, f"/contracts/{B['contract'].id}/payments", {"paid_on": day, "amount": "1.00"},
+             {"instalment_id": A["instalment"].id}, Payment, "payment naming team A's instalment",
+             Payment.instalment_id == A["instalment"].id)
+        case(who, "/customers/market/new", {"kind": "trend", "title": "t", "body": "b"},
+             {"customer_id": A["customer"].id}, MarketInfo, "market note on team A's customer",
+             MarketInfo.customer_id == A["customer"].id)
+        case(who, "/plans/expenses/new", {**expense, "owner_id": owner}, {"owner_id": world.rep_a.id}, Expense,
+             "expense of team A's rep")
+    case("rep_b", "/comms/threads/new", thread, {"customer_id": A["customer"].id}, Thread,
+         "thread about team A's customer", Thread.customer_id == A["customer"].id)
+    case("director_b", "/customers/new", {"name": "新客户", "kind": "customer", "status": "prospect",
+                                          "owner_id": world.rep_b.id}, {"owner_id": world.rep_a.id}, Customer,
+         "customer given to team A's rep")
+    case("director_b", "/comms/tasks/new", {**task, "assignee_ids": world.rep_b.id},
+         {"assignee_ids": world.rep_a.id}, Task, "task for team A's rep",
+         Task.parts.any(assignee_id=world.rep_a.id))
+    for kind, ident in (("customer", A["customer"].id), ("plan", A["plan"].id), ("course", A["course"].id)):
+        case("director_b", "/comms/tasks/new", {**task, "assignee_ids": world.rep_b.id},
+             {"link_type": kind, "link_id": ident}, Task, f"task linked to team A's {kind}",
+             (Task.link_type == kind) & (Task.link_id == ident))
+    case("director_b", "/plans/new", {**plan, "team_id": world.team_b.id, "owner_id": world.rep_b.id},
+         {"team_id": world.team_a.id, "owner_id": world.rep_a.id}, Plan, "plan for team A's rep")
+    case("director_b", "/plans/budgets/new", {"team_id": world.team_b.id, "period": year, "category_id": cat,
+                                              "amount": "5.00"},
+         {"team_id": world.team_a.id}, BudgetLine, "budget line of team A")
+    case("director_b", f"/customers/{B['customer'].id}/requests/new",
+         {"kind": "samples", "description": "d", "asked_at": f"{day}T09:00", "assignee_id": world.rep_b.id},
+         {"assignee_id": world.rep_a.id}, ResourceRequest, "request answered by team A's rep")
+    case("director_b", "/training/courses/new", {"title": "c", "team_id": world.team_b.id},
+         {"team_id": world.team_a.id}, Course, "course for team A",
+         (Course.team_id == world.team_a.id) & (Course.title == "c"))
+    case("director_b", f"/training/courses/{B['course'].id}/assign", {"user_ids": world.rep_b.id},
+         {"user_ids": world.rep_a.id}, Assignment, "course assigned to team A's rep",
+         Assignment.user_id == world.rep_a.id)
+    case("director_b", f"/training/courses/{B['course'].id}/assign", {"team_id": world.team_b.id},
+         {"team_id": world.team_a.id}, Assignment, "course assigned to team A",
+         (Assignment.team_id == world.team_a.id) & Assignment.user_id.is_(None))
+    case("director_b", "/robots/new", {"name": "r", "team_id": world.team_b.id, "platform": "wecom",
+                                       "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x",
+                                       "active": "y"},
+         {"team_id": world.team_a.id}, Robot, "robot of team A")
+    # Reps cannot hand records to a colleague: rep_a2 naming rep_a as the owner.
+    own = world.rep_a2.id
+    case("rep_a2", "/contracts/new", {**contract, "customer_id": A["pool_customer"].id, "owner_id": own},
+         {"owner_id": world.rep_a.id}, Contract, "contract put on a colleague",
+         Contract.owner_id == world.rep_a.id)
+    case("rep_a2", "/plans/expenses/new", {**expense, "owner_id": own}, {"owner_id": world.rep_a.id}, Expense,
+         "expense put on a colleague", Expense.owner_id == world.rep_a.id)
+    case("rep_a2", "/customers/new", {"name": "另一个客户", "kind": "customer", "status": "prospect",
+                                      "owner_id": own}, {"owner_id": world.rep_a.id}, Customer,
+         "customer put on a colleague", Customer.owner_id == world.rep_a.id)
+    return cases
+
+
+def test_foreign_ids_in_forms_are_refused(app, world):
+    """Every create form that takes an owner, customer, team, contract, instalment, course or linked record:
+    with the poster's own ids it saves (the control), with a team-A id it is refused and writes nothing."""
+    from sqlalchemy import func, select
+
+    from portal.core.db import db
+
+    a, b = build(world, "a"), build(world, "b")
+    clients = {}
+    for who in ("rep_b", "director_b", "rep_a2"):
+        clients[who] = app.test_client()
+        sign_in(clients[who], getattr(world, who))
+    failures, n, controlled, weak = [], 0, 0, []
+    for who, url, own, foreign, model, note, landed in _form_cases(world, a, b):
+        def count(where=None, model=model):
+            db.session.expire_all()
+            stmt = select(func.count()).select_from(model)
+            return db.session.scalar(stmt.where(where) if where is not None else stmt)
+
+        before, total = count(landed), count()
+        resp = clients[who].post(url, data={**own, **foreign})
+        n += 1
+        where = f"POST {url} as {who} ({note})"
+        if resp.status_code >= 500:
+            failures.append(f"{where}: {resp.status_code}")
+        elif count(landed) != before:
+            failures.append(f"{where}: written with the foreign id, status {resp.status_code}")
+        if count() > total:  # the foreign id was ignored (a rep always owns what they record): valid form
+            controlled += 1
+            continue
+        resp = clients[who].post(url, data=own)
+        n += 1
+        if count() > total:  # the control: the same form with the poster's own ids saves
+            controlled += 1
+        else:
+            weak.append(where)
+    print(f"\n[access sweep] forms: {len(weak) + controlled} foreign-id cases ({controlled} with a saving control), "
+          f"{n} requests")
+    # Cases whose own-ids control does not save yet (their form body lacks something): the refusal is
+    # still checked, but it may come from the missing field. Listed so they get completed.
+    print("\n".join(f"  control not saving: {w}" for w in weak))
     assert failures == [], "\n".join(failures)
