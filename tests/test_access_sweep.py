@@ -62,10 +62,11 @@ FORM = {
 ALLOW: dict[str, list[dict]] = {}
 
 
-def allow(endpoints, who, why, kinds=None, markers=()):
+def allow(endpoints, who, why, kinds=None, markers=(), check=None):
+    """``check(resp, records)``: what the allowed answer must still satisfy."""
     for endpoint in endpoints.split():
         ALLOW.setdefault(endpoint, []).append({"who": set(who.split()), "why": why, "kinds": kinds,
-                                               "markers": set(markers)})
+                                               "markers": set(markers), "check": check})
 
 
 # Company-wide lists (no team): every director and the GM keep them (plans.services.save_profile).
@@ -74,7 +75,9 @@ allow("plans.profile_edit", "director_b", "seasonal profiles are company-wide; d
 # Market information is shared with the whole team (customers.access.can_see_market_info).
 allow("customers.market_info", "rep_a2", "market information is read by the whole team", markers={"market_info"})
 # A rep opening a cycle is sent to their own sheet in it (appraisals.views.cycle).
-allow("appraisals.cycle", "rep_a2", "redirects a rep to their own sheet of the cycle")
+allow("appraisals.cycle", "rep_a2", "redirects a rep to their own sheet of the cycle",
+      check=lambda resp, records: resp.status_code == 302
+      and not resp.headers["Location"].endswith(f"/appraisals/{records.objects['appraisal'].id}"))
 # The team's public pool: its reps see and claim its customers (customers.access._in_pool_of, can_claim).
 allow("customers.detail customers.pool_claim customers.claim", "rep_a2",
       "reps see and claim their team's public pool", kinds={"pool_customer"}, markers={"pool_customer"})
@@ -191,7 +194,7 @@ def sweep_record_routes(sweep, records, mixed_with=None):
     app, world = sweep.app, sweep.world
     extra = records.extra_markers
     every = _values(records, world, _rules(app))
-    jobs, deferred = [], []
+    jobs, deferred, used = [], [], set()
     for rule in _rules(app):
         args = _record_args(rule)
         if not args:
@@ -234,9 +237,13 @@ def sweep_record_routes(sweep, records, mixed_with=None):
             continue
         leaked = markers_in(body, extra)
         if allowed is not None:
+            used.add(id(allowed))
             bad = leaked - allowed["markers"]
             if bad:
                 sweep.failures.append(f"{where}: allowed ({allowed['why']}) but shows {sorted(bad)}")
+            if allowed["check"] is not None and not allowed["check"](resp, records):
+                sweep.failures.append(f"{where}: allowed ({allowed['why']}) but answered {resp.status_code} "
+                                      f"{resp.headers.get('Location', '')}")
             continue
         if not _refused(who, resp):
             role = getattr(getattr(world, who, None), "role", None)
@@ -246,6 +253,9 @@ def sweep_record_routes(sweep, records, mixed_with=None):
                                   + (f", shows {sorted(leaked)}" if leaked else ""))
         elif leaked:
             sweep.failures.append(f"{where}: refused but shows {sorted(leaked)}")
+    if mixed_with is None:
+        stale = [f"{e}: {r['why']}" for e, rules in ALLOW.items() for r in rules if id(r) not in used]
+        sweep.failures += [f"allowlist entry never used (remove it): {s}" for s in stale]
 
 
 def _report(name, sweep, started, kinds):
