@@ -182,11 +182,20 @@ def test_task_list_query_count_flat(client, world, count_queries):
     assert many.n == few.n
 
 
-def test_link_is_generic_reference(client, world):
-    resp = _assign(client, world, [world.rep_a], link_type="customer", link_id="42", token="lnk")
+def test_link_names_a_record_the_assigner_may_open(client, world):
+    from samples_customers import customer
+
+    theirs = customer(world.rep_b)
+    ours = customer(world.rep_a)
+    # Another team's customer, or no such customer: refused on the field, nothing written.
+    for link_id in (theirs.id, 99999):
+        resp = _assign(client, world, [world.rep_a], link_type="customer", link_id=str(link_id), token=f"x{link_id}")
+        assert resp.status_code == 200
+        assert db.session.scalar(select(func.count()).select_from(Task)) == 0
+    resp = _assign(client, world, [world.rep_a], link_type="customer", link_id=str(ours.id), token="lnk")
     assert resp.status_code == 302
     task = db.session.scalar(select(Task))
-    assert (task.link_type, task.link_id) == ("customer", 42)
+    assert (task.link_type, task.link_id) == ("customer", ours.id)
     # Half a reference is refused with a message, not a 500.
     resp = _assign(client, world, [world.rep_a], link_type="customer", token="lnk2")
     assert resp.status_code == 200

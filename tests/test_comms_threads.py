@@ -24,10 +24,25 @@ def _raise(client, rep, **kw):
 
 
 def test_rep_raises_director_notified(client, world):
-    thread = _raise(client, world.rep_a, customer_id="17")
-    assert thread.team_id == world.team_a.id and thread.customer_id == 17
+    from samples_customers import customer
+
+    mine = customer(world.rep_a)
+    thread = _raise(client, world.rep_a, customer_id=str(mine.id))
+    assert thread.team_id == world.team_a.id and thread.customer_id == mine.id
     note = db.session.scalar(select(Notification).where(Notification.kind == "thread_new"))
     assert note.user_id == world.director_a.id and note.link == f"/comms/threads/{thread.id}"
+
+
+def test_a_thread_names_only_a_customer_the_rep_may_open(client, world):
+    from samples_customers import customer
+
+    theirs = customer(world.rep_b)
+    sign_in(client, world.rep_a)
+    for customer_id in (theirs.id, 99999):
+        resp = client.post("/comms/threads/new", data={"kind": "difficulty", "subject": "s", "body": "b",
+                                                       "token": f"t{customer_id}", "customer_id": customer_id})
+        assert resp.status_code == 200  # the form again, with the error on the field
+        assert db.session.scalar(select(func.count()).select_from(Thread)) == 0
 
 
 def test_who_sees_a_thread(client, world):

@@ -32,20 +32,24 @@ def weak_items(appraisal) -> list:
     return [i for i in appraisal.items if i.score is not None and i.score < LOW and i.weight > 0]
 
 
-def suggested_courses(appraisal) -> list[tuple]:
-    """(item, [courses]) for each weak item that has courses tagged for it (at most 12 small queries)."""
+def suggested_courses(appraisal, viewer) -> list[tuple]:
+    """(item, [courses]) for each weak item that has courses tagged for it (at most 12 small queries).
+    Only courses the viewer may open are offered (training.services.can_see_course): another team's
+    course is neither shown nor assignable."""
     from ..training.queries import courses_tagged
+    from ..training.services import can_see_course
 
     out = []
     for item in weak_items(appraisal):
-        courses = courses_tagged([item.metric, item.name_zh, item.name_en, *KEYWORDS.get(item.metric, [])])
+        courses = [c for c in courses_tagged([item.metric, item.name_zh, item.name_en,
+                                              *KEYWORDS.get(item.metric, [])]) if can_see_course(viewer, c)]
         if courses:
             out.append((item, courses[:5]))
     return out
 
 
 def assign_suggested(actor, appraisal, course_id: int | None) -> None:
-    allowed = {c.id for _item, courses in suggested_courses(appraisal) for c in courses}
+    allowed = {c.id for _item, courses in suggested_courses(appraisal, actor) for c in courses}
     if course_id not in allowed:
         raise ServiceError(_("Choose one of the suggested courses."))
     from ..training.models import Course

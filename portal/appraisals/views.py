@@ -161,7 +161,7 @@ def _sheet(appraisal: Appraisal, review=None, self_form=None, errors=None, statu
     if can_manage and appraisal.state == "open":
         from .loop import suggested_courses
 
-        suggestions = suggested_courses(appraisal)
+        suggestions = suggested_courses(appraisal, current_user)
     return render_template(
         "appraisals/sheet.html", appraisal=appraisal, cycle=appraisal.cycle, labels=labels, review=review,
         self_form=self_form, ack=AcknowledgeForm(), reopen_form=ReopenForm(), errors=errors or {},

@@ -60,6 +60,29 @@ def assignable_people(actor) -> list[User]:
     return []
 
 
+def can_link(actor, link_type: str, link_id: int) -> bool:
+    """A task links only to a record its assigner may open (the feature's own access rule)."""
+    if link_type == "customer":
+        from ..customers.access import can_see_customer
+        from ..customers.models import Customer
+
+        customer = db.session.get(Customer, link_id)
+        return customer is not None and can_see_customer(actor, customer)
+    if link_type == "plan":
+        from ..plans.models import Plan
+        from ..plans.services import can_see_scope
+
+        plan = db.session.get(Plan, link_id)
+        return plan is not None and can_see_scope(actor, plan.scope, plan.team_id, plan.owner_id)
+    if link_type == "course":
+        from ..training.models import Course
+        from ..training.services import can_see_course
+
+        course = db.session.get(Course, link_id)
+        return course is not None and can_see_course(actor, course)
+    return False
+
+
 def create_task(actor, *, title: str, description: str | None, priority: str, due_on: date,
                 assignee_ids, whole_team: bool = False, link_type: str | None = None,
                 link_id: int | None = None, parent: Task | None = None, token: str | None = None) -> Task:
@@ -79,6 +102,8 @@ def create_task(actor, *, title: str, description: str | None, priority: str, du
         raise ServiceError(_("Choose a link type from the list."), "link_type")
     if bool(link_type) != bool(link_id):
         raise ServiceError(_("Give both the kind of record and its number, or neither."), "link_id")
+    if link_type and not can_link(actor, link_type, link_id):
+        raise ServiceError(_("Give the number of a record you can open."), "link_id")
     allowed = {u.id: u for u in assignable_people(actor)}
     if whole_team and actor.role == "director":
         chosen = list(allowed.values())
@@ -203,6 +228,13 @@ def open_thread(actor, *, kind: str, subject: str, body: str, customer_id: int |
         raise ServiceError(_("You belong to no team, so there is no director to write to."))
     if not (body or "").strip():
         raise ServiceError(_("Write what you want to raise."), "body")
+    if customer_id:
+        from ..customers.access import can_see_customer
+        from ..customers.models import Customer
+
+        customer = db.session.get(Customer, customer_id)
+        if customer is None or not can_see_customer(actor, customer):
+            raise ServiceError(_("Give the number of a customer you can open."), "customer_id")
     now = utcnow()
     thread = Thread(author_id=actor.id, team_id=actor.team_id, kind=kind, subject=subject.strip(),
                     customer_id=customer_id or None, token=token or None, created_at=now, last_message_at=now)

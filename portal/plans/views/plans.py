@@ -206,9 +206,8 @@ def profiles():
 @policy(MANAGERS)
 def profile_edit(profile_id: int):
     profile = db.get_or_404(SeasonalProfile, profile_id)
-    form = ProfileForm(obj=profile)
-    if request.method == "GET":
-        form.weights.data = ", ".join(profile.weights)
+    # The stored weights are a list; the field edits them as text (also when a post leaves it out).
+    form = ProfileForm(name=profile.name, weights=", ".join(profile.weights))
     if form.validate_on_submit():
         try:
             services.save_profile(current_user, profile, name=form.name.data, weights_text=form.weights.data)
