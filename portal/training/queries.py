@@ -184,12 +184,18 @@ def overdue_for(viewer, limit: int = 10) -> list[tuple[User, Course, date]]:
         reps = [viewer]
     else:
         reps = list(db.session.scalars(reps_in_scope(viewer)))
-    cells, course_ids = cells_for(reps)
-    late = [(k, c) for k, c in cells.items() if c.status == "overdue"]
+    # Overdue means what cells_for says: assigned, due before today, not completed. Only those
+    # assignments are looked at, so no progress or attempt history is read for the whole company.
+    today = local_today()
+    due = {k: d for k, d in _effective_assignments(reps).items() if d is not None and d < today}
+    done = set(db.session.execute(select(Completion.user_id, Completion.course_id).where(
+        Completion.user_id.in_({u for u, _c in due} or {-1}), Completion.course_id.in_({c for _u, c in due} or {-1})))
+        .all()) if due else set()
+    late = [(k, d) for k, d in due.items() if k not in done]
     wanted = {k[1] for k, _ in late} or {-1}
     courses = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_(wanted)))}
     people = {r.id: r for r in reps}
-    out = [(people[k[0]], courses[k[1]], c.due_on) for k, c in late if k[1] in courses]
+    out = [(people[k[0]], courses[k[1]], d) for k, d in late if k[1] in courses]
     out.sort(key=lambda r: (r[2], r[0].display_name))
     return out[:limit]
 
