@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     from .scale.cli import register as register_scale
 
     register_scale(app)  # flask seed-scale: the company-sized data set the benchmark runs on
+
     @app.cli.command("create-user")
     @click.option("--username", required=True)
     @click.option("--name", "display_name", required=True)

@@ -44,7 +44,15 @@ NON_RECORD_ARGS = {
     "metric": ["calls", "visits", "new_customers", "sales"],
     "list_kind": ["stages", "reasons"],
     "chain_kind": ["contract", "expense"],
+    "name": [],  # home panels and profile sections: every registered one (filled in by _panel_names)
 }
+
+
+def _panel_names() -> list[str]:
+    from portal.people.profile import SECTIONS
+    from portal.ui import PANELS
+
+    return sorted({p.name for p in PANELS} | {s.name for s in SECTIONS})
 
 # An innocuous form body posted to every POST route (the record's own fields are added to it).
 FORM = {
@@ -149,7 +157,9 @@ def _values(records, world, rules) -> dict[str, list]:
     factories = sample_factories()
     out, missing = {}, set()
     for arg in sorted({a for rule in rules for a in rule.arguments}):
-        if arg in NON_RECORD_ARGS:
+        if arg == "name":
+            out[arg] = [("-", v) for v in _panel_names()]
+        elif arg in NON_RECORD_ARGS:
             out[arg] = [("-", v) for v in NON_RECORD_ARGS[arg]]
         elif arg in records.values:
             out[arg] = records.values[arg]

@@ -257,7 +257,9 @@ class Opportunity(db.Model):
     stage: Mapped[OpportunityStage] = relationship()
     lost_reason: Mapped[LostReason | None] = relationship()
 
-    __table_args__ = (Index("ix_opportunity_team_status_stage", "team_id", "status", "stage_id"),)
+    __table_args__ = (Index("ix_opportunity_team_status_stage", "team_id", "status", "stage_id"),
+                      # the weighted pipeline of a period: open ones expected to close in it
+                      Index("ix_opportunity_status_close", "status", "expected_close"))
 
     @property
     def weighted_amount(self) -> Decimal:

@@ -16,5 +16,15 @@ def init_app(app):
     register_nav("plans.budgets", _l("Budget"), {"director", "gm"}, order=33)
     register_nav("plans.expenses", _l("Expenses"), {"rep"}, order=33)
 
+    @app.cli.command("rebuild-rollups")
+    def rebuild_rollups():
+        """Recompute the monthly sales rollup from the orders, contracts, payments and customers."""
+        import click
 
-from . import views  # noqa: E402,F401
+        from ..core.db import db
+
+        click.echo(f"{rollup.rebuild(db.session)} cells")
+        db.session.commit()
+
+
+from . import rollup, views  # noqa: E402,F401 - rollup keeps SalesMonth current on every flush

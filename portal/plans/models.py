@@ -173,3 +173,27 @@ class Expense(db.Model):
     @property
     def counts_as_spent(self) -> bool:
         return self.approval_status in (None, "approved")
+
+
+class SalesMonth(db.Model):
+    """Actual figures per calendar month and (team, rep): what target status sums for the company and
+    its teams instead of every order, contract, payment and activated customer of the period.
+
+    A derived table: ``portal.plans.rollup`` rewrites the cells a flush touches, in the same
+    transaction, and ``flask --app portal rebuild-rollups`` recomputes it all from the source rows.
+    Team or rep 0 stands for none (NULL would defeat the primary key).
+    """
+
+    __tablename__ = "sales_month"
+    __table_args__ = (Index("ix_sales_month_owner_month", "owner_id", "month"),
+                      Index("ix_sales_month_team_month", "team_id", "month"))
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    owner_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sales: Mapped[Decimal] = mapped_column(Money)
+    orders: Mapped[int] = mapped_column(Integer)
+    gross_profit: Mapped[Decimal] = mapped_column(Money)  # orders whose cost is known
+    contracts: Mapped[Decimal] = mapped_column(Money)  # signed (not draft, not terminated) by signing date
+    payments: Mapped[Decimal] = mapped_column(Money)
+    new_customers: Mapped[int] = mapped_column(Integer)  # by the rep who activated them

@@ -13,7 +13,7 @@ HEADLINE = ("sales", "contracts", "payments")
 def _rows(scope, team_id, rep_id, periods, today) -> list:
     """[(period, {measure: status})] for one scope, every period from one set of queries."""
     restrict = {} if scope == "company" else ({"team_ids": [team_id]} if scope == "team" else {"rep_ids": [rep_id]})
-    cube = queries.StatusCube(periods, today=today, **restrict)
+    cube = queries.StatusCube(periods, today=today, levels=(scope,), **restrict)
     return [(p, cube.scope(p, scope, team_id, rep_id)) for p in periods]
 
 

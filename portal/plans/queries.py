@@ -141,7 +141,7 @@ def target_totals(period: Period, group: str = "company", ids=None) -> dict:
 def status_table(period: Period, group: str = "company", ids=None, today: date | None = None) -> dict:
     """{key: {measure: MeasureStatus}} for the company, each team or each rep (six aggregate queries)."""
     restrict = {} if ids is None or group == "company" else {f"{group}_ids": ids}
-    cube = StatusCube([period], today=today, **restrict)
+    cube = StatusCube([period], today=today, levels=(group,), **restrict)
     return cube.table(period, group, ids)
 
 
@@ -383,6 +383,10 @@ def _counted(cond):
     return func.sum(case((cond, 1), else_=0))
 
 
+def _counted_sum(col, cond):
+    return func.sum(case((cond, col), else_=0))
+
+
 class StatusCube:
     """Target status for several periods at every level (the company, each team, each rep) from six
     aggregate queries, whatever the number of periods, teams and reps shown on the page.
@@ -394,9 +398,11 @@ class StatusCube:
     level is only available when nothing is restricted.
     """
 
-    def __init__(self, periods, team_ids=None, rep_ids=None, today: date | None = None):
-        from ..contracts.models import SIGNED_STATUSES, Contract, Order, Payment
-        from ..customers.models import Customer, Opportunity
+    def __init__(self, periods, team_ids=None, rep_ids=None, today: date | None = None,
+                 levels=("company", "team", "rep")):
+        from ..customers.models import Opportunity
+
+        self.levels = tuple(levels)  # the scopes the page shows: only their targets are read
 
         self.periods = list(dict.fromkeys(periods))
         self.today = today or local_today()
@@ -411,26 +417,58 @@ class StatusCube:
             parts = ([team_col.in_(teams)] if teams else []) + ([owner_col.in_(reps)] if reps else [])
             return or_(*parts) if parts else team_col.in_([-1])
 
-        def rows_of(team_col, owner_col):
-            cond = who(team_col, owner_col)
-            return None if cond is None else (lambda _t, _o: cond)
+        rows_of = who if self.restricted else None
+        ps = self.periods
+        if all(p.kind in ("month", "quarter", "year") for p in ps):
+            actuals = self._from_rollup(rows_of)
+        else:  # weeks do not fall on month boundaries: sum the source rows
+            actuals = self._from_sources(rows_of)
+        pipeline = _cells(Opportunity, Opportunity.team_id, Opportunity.owner_id, Opportunity.expected_close, ps,
+                          lambda c: [_summed(Opportunity.amount * Opportunity.probability, c)],
+                          rows_of, Opportunity.status == "open")
+        for i, cells in enumerate(actuals):
+            for key, (weighted,) in pipeline[i].items():
+                cells.setdefault(key, {})["_pipeline"] = weighted or ZERO
+        self._actuals = actuals
+        self._targets = self._fetch_targets(teams, reps)
+
+    def _from_rollup(self, who) -> list[dict]:
+        """[{(team, rep): {measure: value}} per period] from the monthly rollup (one query)."""
+        from .models import SalesMonth as M
+
+        measures = ("sales", "orders", "gross_profit", "contracts", "payments", "new_customers")
+        rows = _cells(M, M.team_id, M.owner_id, M.month, self.periods, lambda c: [
+            _summed(M.sales, c), _counted_sum(M.orders, c), _summed(M.gross_profit, c), _summed(M.contracts, c),
+            _summed(M.payments, c), _counted_sum(M.new_customers, c)], who)
+        out = []
+        for per_period in rows:
+            cells = {}
+            for (team_id, owner_id), values in per_period.items():
+                figures = {}
+                for m, v in zip(measures, values, strict=True):
+                    figures[m] = Decimal(int(v or 0)) if m in ("orders", "new_customers") else (v or ZERO)
+                cells[(team_id or None, owner_id or None)] = figures
+            out.append(cells)
+        return out
+
+    def _from_sources(self, rows_of) -> list[dict]:
+        """The same from the orders, contracts, payments and customers themselves (four queries)."""
+        from ..contracts.models import SIGNED_STATUSES, Contract, Order, Payment
+        from ..customers.models import Customer
 
         ps = self.periods
         orders = _cells(Order, Order.team_id, Order.owner_id, Order.ordered_on, ps, lambda c: [
             _summed(Order.amount, c), _counted(c),
             _summed(Order.amount - Order.cost, and_(c, Order.cost.is_not(None)))],
-            rows_of(Order.team_id, Order.owner_id))
+            rows_of)
         signed = _cells(Contract, Contract.team_id, Contract.owner_id, Contract.signed_on, ps,
-                        lambda c: [_summed(Contract.amount, c)], rows_of(Contract.team_id, Contract.owner_id),
+                        lambda c: [_summed(Contract.amount, c)], rows_of,
                         Contract.status.in_(SIGNED_STATUSES))
         paid = _cells(Payment, Payment.team_id, Payment.owner_id, Payment.paid_on, ps,
-                      lambda c: [_summed(Payment.amount, c)], rows_of(Payment.team_id, Payment.owner_id))
+                      lambda c: [_summed(Payment.amount, c)], rows_of)
         customers = _cells(Customer, Customer.team_id, Customer.activated_by_id, Customer.activated_at, ps,
-                           lambda c: [_counted(c)], rows_of(Customer.team_id, Customer.activated_by_id), utc=True)
-        pipeline = _cells(Opportunity, Opportunity.team_id, Opportunity.owner_id, Opportunity.expected_close, ps,
-                          lambda c: [_summed(Opportunity.amount * Opportunity.probability, c)],
-                          rows_of(Opportunity.team_id, Opportunity.owner_id), Opportunity.status == "open")
-        self._actuals = []
+                           lambda c: [_counted(c)], rows_of, utc=True)
+        out = []
         for i in range(len(ps)):
             cells: dict = {}
             for key, (sales, count, profit) in orders[i].items():
@@ -441,10 +479,8 @@ class StatusCube:
                     cells.setdefault(key, {})[measure] = value or ZERO
             for key, (count,) in customers[i].items():
                 cells.setdefault(key, {})["new_customers"] = Decimal(count or 0)
-            for key, (weighted,) in pipeline[i].items():
-                cells.setdefault(key, {})["_pipeline"] = weighted or ZERO
-            self._actuals.append(cells)
-        self._targets = self._fetch_targets(teams, reps)
+            out.append(cells)
+        return out
 
     def _fetch_targets(self, teams, reps) -> list[dict]:
         """[{(scope, key): {measure: (base, sprint, challenge)}} per period], the same choice as target_totals."""
@@ -455,7 +491,7 @@ class StatusCube:
                      _summed(Target.challenge, inside)]
         span = _span(self.periods)
         stmt = select(Target.scope, Target.team_id, Target.owner_id, Target.period_kind, Target.measure, *cols).where(
-            Target.period_start >= span.start, Target.period_end <= span.end)
+            Target.scope.in_(self.levels), Target.period_start >= span.start, Target.period_end <= span.end)
         if self.restricted:
             parts = ([and_(Target.scope == "team", Target.team_id.in_(teams))] if teams else []) + \
                     ([and_(Target.scope == "rep", Target.owner_id.in_(reps))] if reps else [])
@@ -496,6 +532,8 @@ class StatusCube:
         """{key: {measure: MeasureStatus}} like ``status_table`` (key None for the company)."""
         if group == "company" and self.restricted:
             raise ValueError("company figures need an unrestricted cube")
+        if group not in self.levels:
+            raise ValueError(f"this cube was not asked for {group} figures")
         i = self._index(period)
         rolled: dict = {}
         for (team_id, owner_id), figures in self._actuals[i].items():

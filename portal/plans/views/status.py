@@ -121,15 +121,15 @@ def status():
     children, child_group = [], None
     if scope == "company":
         child_group = "team"
-        cube = queries.StatusCube([period])
+        cube = queries.StatusCube([period], levels=("company", "team"))
         children = ranked(period, "team", list(db.session.scalars(select(Team).order_by(Team.name))), cube=cube)
     elif scope == "team":
         child_group = "rep"
         reps = team_reps([team_id], active_only=False)
-        cube = queries.StatusCube([period], team_ids=[team_id], rep_ids=[r.id for r in reps])
+        cube = queries.StatusCube([period], team_ids=[team_id], rep_ids=[r.id for r in reps], levels=("team", "rep"))
         children = ranked(period, "rep", reps, cube=cube)
     else:
-        cube = queries.StatusCube([period], rep_ids=[rep_id])
+        cube = queries.StatusCube([period], rep_ids=[rep_id], levels=("rep",))
     mine = cube.scope(period, scope, team_id, rep_id)
     contracts = orders = []
     if scope == "rep":
@@ -238,7 +238,8 @@ def overview():
     reps = team_reps([t.id for t in teams] if scope == "company" else [ident])
     periods = [Period.current(kind) for kind in ("month", "quarter", "year")]
     restrict = {} if scope == "company" else {"team_ids": [ident], "rep_ids": [r.id for r in reps]}
-    cube = queries.StatusCube(periods + [period], today=today, **restrict)
+    levels = ("company", "team", "rep") if scope == "company" else ("team", "rep")
+    cube = queries.StatusCube(periods + [period], today=today, levels=levels, **restrict)
     headline = [(p, cube.scope(p, scope, ident)) for p in periods]
     current = cube.scope(period, scope, ident)
     team_rows = ranked(period, "team", teams, cube=cube) if scope == "company" else []
