@@ -6,6 +6,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select
 
+from . import backup
 from .core.db import db
 
 
@@ -27,6 +28,7 @@ def _print_logins(ctx: dict) -> None:
 
 
 def init_app(app: Flask) -> None:
+    backup.init_app(app)  # flask backup / flask restore
     @app.cli.command("create-user")
     @click.option("--username", required=True)
     @click.option("--name", "display_name", required=True)

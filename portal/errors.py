@@ -5,6 +5,7 @@ from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .core.db import db
@@ -15,6 +16,8 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("You do not have permission to open this page.")),
     404: (_l("Not found"), _l("The page or record you asked for does not exist, or is not yours to see.")),
     405: (_l("Not allowed"), _l("This address cannot be used this way.")),
+    409: (_l("Changed by someone else"), _l("Someone else changed this record at the same moment, so your change "
+                                             "was not saved. Open the record again to see their version.")),
     413: (_l("File too large"), _l("The file you sent is larger than the portal accepts.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes, then try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; please try again.")),
@@ -39,6 +42,12 @@ def init_app(app: Flask) -> None:
         if e.code in (301, 302, 303, 307, 308):
             return e
         return render_error(e.code if e.code in MESSAGES else 500)
+
+    @app.errorhandler(StaleDataError)
+    def stale(_e):
+        # A save that lost the race with another one (see core/concurrency.py): nothing is written.
+        db.session.rollback()
+        return render_error(409)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
