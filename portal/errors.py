@@ -41,6 +41,11 @@ def init_app(app: Flask) -> None:
     def http_error(e):
         if e.code in (301, 302, 303, 307, 308):
             return e
+        if e.code == 413 and app.config.get("MAX_CONTENT_LENGTH"):
+            return render_error(413, _l("What you sent is larger than the portal accepts: at most %(mb)s MB in one "
+                                        "go, each file at most %(each)s MB. Nothing was saved; go back and send a "
+                                        "smaller file.", mb=_mb(app.config["MAX_CONTENT_LENGTH"]),
+                                        each=_mb(app.config.get("UPLOAD_MAX_BYTES") or 0)))
         return render_error(e.code if e.code in MESSAGES else 500)
 
     @app.errorhandler(StaleDataError)
@@ -71,6 +76,10 @@ def init_app(app: Flask) -> None:
         app.logger.exception("unhandled error")
         db.session.rollback()
         return render_error(500)
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.3g}"
 
 
 def _bare_503():

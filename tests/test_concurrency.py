@@ -240,3 +240,29 @@ def test_appraisal(app, world):
     assert resp.status_code == 302
     db.session.expire_all()
     assert db.session.get(Appraisal, appraisal.id).comment == "总经理的评语"
+
+
+def test_reassigning_from_a_stale_form_is_refused(app, world, customer):
+    from portal.customers.models import Customer
+
+    url = f"/customers/{customer.id}/reassign"
+    (c1, v1), (c2, v2) = two_editors(app, world.director_a, world.director_a, url)
+    assert c1.post(url, data={"owner_id": world.rep_a2.id, "version": v1}).status_code == 302
+    resp = c2.post(url, data={"owner_id": 0, "version": v2})  # to the pool, from what it was before
+    assert resp.status_code == 409 and 'id="conflict"' in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Customer, customer.id).owner_id == world.rep_a2.id
+
+
+def test_a_request_without_a_version_is_checked_at_the_update_only(app, world, customer):
+    """Scripts that post no version at all are not refused up front (our forms always send one)."""
+    from portal.customers.models import Customer
+
+    c = app.test_client()
+    sign_in(c, world.rep_a)
+    resp = c.post(f"/customers/{customer.id}/status", data={"status": "prospect"})
+    assert resp.status_code in (200, 302)
+    resp = c.post(f"/customers/{customer.id}/status", data={"status": "active", "version": ""})
+    assert resp.status_code == 409  # an empty one is stale
+    db.session.expire_all()
+    assert db.session.get(Customer, customer.id).version >= 1

@@ -153,8 +153,8 @@ def form_rows(form, record, fields: Iterable[str] | None = None) -> list[tuple[s
 
 
 def is_stale(posted, current) -> bool:
-    """The posted version is not the record's (an empty or missing one counts as stale)."""
-    return str(posted if posted is not None else "").strip() != str(current)
+    """The posted version is not the record's (an empty one counts as stale)."""
+    return str(posted).strip() != str(current)
 
 
 @contextmanager
@@ -162,9 +162,10 @@ def guard(posted, current: Callable[[], object], describe: Callable[[], Conflict
     """Check ``posted`` against ``current()`` before the body changes anything, then flush.
 
     ``describe()`` builds the :class:`Conflict` (after a rollback when the flush found the row
-    changed, so it reads the saved version).
+    changed, so it reads the saved version). ``posted`` is None when the request carried no version
+    at all (a script, not one of our forms, which always send it): only the flush is checked then.
     """
-    if is_stale(posted, current()):
+    if posted is not None and is_stale(posted, current()):
         raise describe()
     try:
         yield
@@ -187,4 +188,6 @@ def form_guard(form, record, fields: Iterable[str] | None = None, version_field:
         getattr(form, version_field).data = record.version  # the next save is made against what they saw
         return Conflict(who, when, rows)
 
-    return guard(getattr(form, version_field).data, lambda: record.version, describe)
+    field = getattr(form, version_field)
+    posted = field.data if field.raw_data else None
+    return guard(posted, lambda: record.version, describe)

@@ -128,6 +128,7 @@ class StatusForm(FlaskForm):
 class ReassignForm(FlaskForm):
     owner_id = SelectField(_l("New owner"), coerce=int, choices=[])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+    version = HiddenField()  # the customer's, see core/concurrency.py
 
 
 class ReassignAllForm(FlaskForm):

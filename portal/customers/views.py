@@ -356,12 +356,15 @@ def reassign(customer_id: int):
     form.owner_id.choices = [(0, _("— public pool —"))] + [
         (u.id, u.display_name) for u in team_reps({customer.team_id})]
     if request.method == "GET":
-        form.owner_id.data = customer.owner_id or 0
+        form.owner_id.data, form.version.data = customer.owner_id or 0, customer.version
     if form.validate_on_submit():
         try:
-            services.reassign(current_user, customer, form.owner_id.data or None, form.note.data)
+            with concurrency.form_guard(form, customer, fields=("owner_id",)):
+                services.reassign(current_user, customer, form.owner_id.data or None, form.note.data)
         except ServiceError as err:
             err.attach(form)
+        except concurrency.Conflict as conflict:
+            return render_template("customers/reassign.html", form=form, customer=customer, conflict=conflict), 409
         else:
             flash(_("Customer reassigned."), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))

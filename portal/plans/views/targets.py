@@ -63,7 +63,7 @@ def targets_edit():
     pending = services.pending_plan(scope, team_id, rep_id, period)
     errors: dict[str, list[str]] = {}
     raw: dict[str, str] = {}
-    version, conflict = request.form.get("version", ""), None
+    version, conflict = request.form.get("version"), None
     if request.method == "POST":
         values = {}
         for measure in MEASURES:
