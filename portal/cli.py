@@ -6,6 +6,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select
 
+from . import backup
 from .core.db import db
 
 
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     from .scale.cli import register as register_scale
 
     register_scale(app)  # flask seed-scale: the company-sized data set the benchmark runs on
+    backup.init_app(app)  # flask backup / flask restore
 
     @app.cli.command("create-user")
     @click.option("--username", required=True)

@@ -5,6 +5,7 @@ from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .core.db import db
@@ -15,6 +16,8 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("You do not have permission to open this page.")),
     404: (_l("Not found"), _l("The page or record you asked for does not exist, or is not yours to see.")),
     405: (_l("Not allowed"), _l("This address cannot be used this way.")),
+    409: (_l("Changed by someone else"), _l("Someone else changed this record at the same moment, so your change "
+                                             "was not saved. Open the record again to see their version.")),
     413: (_l("File too large"), _l("The file you sent is larger than the portal accepts.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes, then try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; please try again.")),
@@ -38,7 +41,18 @@ def init_app(app: Flask) -> None:
     def http_error(e):
         if e.code in (301, 302, 303, 307, 308):
             return e
+        if e.code == 413 and app.config.get("MAX_CONTENT_LENGTH"):
+            return render_error(413, _l("What you sent is larger than the portal accepts: at most %(mb)s MB in one "
+                                        "go, each file at most %(each)s MB. Nothing was saved; go back and send a "
+                                        "smaller file.", mb=_mb(app.config["MAX_CONTENT_LENGTH"]),
+                                        each=_mb(app.config.get("UPLOAD_MAX_BYTES") or 0)))
         return render_error(e.code if e.code in MESSAGES else 500)
+
+    @app.errorhandler(StaleDataError)
+    def stale(_e):
+        # A save that lost the race with another one (see core/concurrency.py): nothing is written.
+        db.session.rollback()
+        return render_error(409)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
@@ -62,6 +76,10 @@ def init_app(app: Flask) -> None:
         app.logger.exception("unhandled error")
         db.session.rollback()
         return render_error(500)
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.3g}"
 
 
 def _bare_503():

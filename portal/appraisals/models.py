@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import concurrency
 from ..core.db import db, utcnow
 from ..core.types import UTCDateTime
 
@@ -110,7 +111,7 @@ class Appraisal(db.Model):
     items: Mapped[list[AppraisalItem]] = relationship(
         back_populates="appraisal", order_by="AppraisalItem.position", cascade="all, delete-orphan")
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = concurrency.mapper_args(version)
     __table_args__ = (UniqueConstraint("cycle_id", "rep_id", name="uq_appraisal_cycle_rep"),
                       Index("ix_appraisal_rep_state", "rep_id", "state"),
                       Index("ix_appraisal_team_state", "team_id", "state"))

@@ -9,8 +9,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..audit.models import AuditEntry
 from ..authz import MANAGERS, OVERSEERS, SALES, managed_team_ids, policy
+from ..core import concurrency
 from ..core.db import db
 from ..core.errors import ServiceError
 from ..core.pagination import paginate
@@ -139,20 +139,27 @@ def _appraisal_or_404(appraisal_id: int) -> Appraisal:
     return appraisal
 
 
-def _changed_by(appraisal: Appraisal) -> str:
-    entry = db.session.scalar(select(AuditEntry).options(joinedload(AuditEntry.actor)).where(
-        AuditEntry.object_type == "appraisal", AuditEntry.object_id == str(appraisal.id))
-        .order_by(AuditEntry.at.desc()).limit(1))
-    if entry is None:
-        return _("Someone else changed this appraisal while you were editing it.")
-    from ..i18n import fmt_datetime
+def _item_rows(appraisal: Appraisal, inputs: tuple[tuple[str, str], ...]):
+    """The sheet's per-item inputs for the conflict box: (posted name prefix, item attribute)."""
+    def rows() -> list:
+        out = []
+        for item in appraisal.items:
+            for prefix, attr in inputs:
+                name = f"{prefix}_{item.id}"
+                if name in request.form:
+                    theirs, yours = getattr(item, attr), request.form.get(name, "")
+                    out.append((f"{labels.item_name(item)} · {_field_names()[prefix]}", concurrency.shown(theirs),
+                                concurrency.shown(yours), not concurrency.same(theirs, yours)))
+        return out
+    return rows
 
-    who = entry.actor.display_name if entry.actor else (entry.actor_name or "?")
-    return _("Changed by %(who)s at %(when)s while you were editing. Their version is shown below; your "
-             "input is kept in the form — check it and save again.", who=who, when=fmt_datetime(entry.at))
+
+def _field_names() -> dict:
+    return {"judged": _("Score"), "adjusted": _("Adjusted"), "remark": _("Remark"), "self": _("Self score")}
 
 
-def _sheet(appraisal: Appraisal, review=None, self_form=None, errors=None, status=200):
+def _sheet(appraisal: Appraisal, review=None, self_form=None, errors=None, status=200, conflict=None,
+           conflict_in=None):
     can_manage = services.can_manage_team(current_user, appraisal.team_id)
     review = review or ReviewForm(comment=appraisal.comment, version=appraisal.version)
     self_form = self_form or SelfAssessmentForm(self_assessment=appraisal.self_assessment, version=appraisal.version)
@@ -167,7 +174,7 @@ def _sheet(appraisal: Appraisal, review=None, self_form=None, errors=None, statu
         self_form=self_form, ack=AcknowledgeForm(), reopen_form=ReopenForm(), errors=errors or {},
         can_manage=can_manage, is_rep=current_user.id == appraisal.rep_id, total=total,
         differences=services.differences_since_final(appraisal), suggestions=suggestions,
-        posted=request.form if request.method == "POST" else {}), status
+        posted=request.form if request.method == "POST" else {}, conflict=conflict, conflict_in=conflict_in), status
 
 
 @bp.route("/<int:appraisal_id>")
@@ -199,9 +206,6 @@ def review(appraisal_id: int):
     errors: dict[str, str] = {}
     if not form.validate_on_submit():
         return _sheet(appraisal, review=form, errors=errors)
-    if str(appraisal.version) != (form.version.data or ""):
-        form.form_errors.append(_changed_by(appraisal))
-        return _sheet(appraisal, review=form, errors=errors, status=409)
     judged, remarks, adjustments = {}, {}, {}
     for item in appraisal.items:
         if item.rule == "judged":
@@ -210,13 +214,17 @@ def review(appraisal_id: int):
         if item.rule not in ("judged", "none") and f"adjusted_{item.id}" in request.form:
             adjustments[item.id] = (_decimal(request.form.get(f"adjusted_{item.id}"), f"adjusted_{item.id}", errors),
                                     request.form.get(f"reason_{item.id}", ""))
-    if errors:
-        return _sheet(appraisal, review=form, errors=errors)
     try:
-        services.save_review(current_user, appraisal, judged=judged, remarks=remarks, adjustments=adjustments,
-                             comment=form.comment.data)
-        if request.form.get("finalise"):
-            services.finalise(current_user, appraisal)
+        with concurrency.form_guard(form, appraisal, more_rows=_item_rows(
+                appraisal, (("judged", "judged"), ("adjusted", "adjusted"), ("remark", "remark")))):
+            if errors:
+                return _sheet(appraisal, review=form, errors=errors)
+            services.save_review(current_user, appraisal, judged=judged, remarks=remarks, adjustments=adjustments,
+                                 comment=form.comment.data)
+            if request.form.get("finalise"):
+                services.finalise(current_user, appraisal)
+    except concurrency.Conflict as conflict:
+        return _sheet(appraisal, review=form, errors=errors, status=409, conflict=conflict, conflict_in="review")
     except ServiceError as err:
         db.session.rollback()
         appraisal = _appraisal_or_404(appraisal_id)
@@ -236,14 +244,15 @@ def self_assessment(appraisal_id: int):
     form = SelfAssessmentForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
-        if str(appraisal.version) != (form.version.data or ""):
-            form.form_errors.append(_changed_by(appraisal))
-            return _sheet(appraisal, self_form=form, status=409)
         scores = {i.id: _decimal(request.form.get(f"self_{i.id}"), f"self_{i.id}", errors) for i in appraisal.items
                   if f"self_{i.id}" in request.form}
         if not errors:
             try:
-                services.save_self_assessment(current_user, appraisal, form.self_assessment.data, scores)
+                rows = _item_rows(appraisal, (("self", "self_score"),))
+                with concurrency.form_guard(form, appraisal, more_rows=rows):
+                    services.save_self_assessment(current_user, appraisal, form.self_assessment.data, scores)
+            except concurrency.Conflict as conflict:
+                return _sheet(appraisal, self_form=form, status=409, conflict=conflict, conflict_in="self")
             except ServiceError as err:
                 errors[err.field or "self"] = err.message
             else:

@@ -72,7 +72,7 @@ def _diff(obj) -> dict:
     exclude = getattr(obj, "__audit_exclude__", set())
     out = {}
     for attr in state.mapper.column_attrs:
-        if attr.key in exclude:
+        if attr.key in exclude or (attr.columns[0] is state.mapper.version_id_col):  # the lock's counter
             continue
         hist = state.attrs[attr.key].history
         if hist.has_changes():

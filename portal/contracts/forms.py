@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 # Money columns hold 14 digits, 2 after the point.
@@ -39,15 +39,18 @@ class ContractForm(FlaskForm):
     start_on = DateField(_l("Start date"), validators=[Optional()])
     end_on = DateField(_l("End date"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    version = HiddenField()  # when editing: the contract's
 
 
 class StatusForm(FlaskForm):
     status = SelectField(_l("New status"), choices=[])
     reason = TextAreaField(_l("Reason (when terminating)"), validators=[Optional(), Length(max=2000)])
+    version = HiddenField()  # the contract's, see core/concurrency.py
 
 
 class ProgressForm(FlaskForm):
     progress = IntegerField(_l("Fulfilment progress (%)"), validators=[InputRequired(), NumberRange(0, 100)])
+    version = HiddenField()
 
 
 class PaymentForm(FlaskForm):

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import concurrency
 from ..core.db import db, utcnow
 from ..core.types import Money, UTCDateTime
 
@@ -48,6 +49,7 @@ class Contract(db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # see core/concurrency.py
 
     customer = relationship("Customer")
     owner = relationship("User", foreign_keys=[owner_id])
@@ -60,6 +62,7 @@ class Contract(db.Model):
         Index("ix_contract_owner_signed", "owner_id", "signed_on"),
         Index("ix_contract_status_end", "status", "end_on"),
     )
+    __mapper_args__ = concurrency.mapper_args(version)
 
     def is_overdue(self, today: date) -> bool:
         """Past its end date and not yet fulfilled."""

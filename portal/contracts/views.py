@@ -1,6 +1,8 @@
 """Contracts and orders: lists with filters and exports, a contract with its payments and workflow."""
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden
 
 from ..authz import DIRECTOR, REP, SALES, get_scoped_or_404, managed_team_ids, policy, scope_query
+from ..core import concurrency
 from ..core.db import db
 from ..core.errors import ServiceError
 from ..core.money import ZERO, to_money
@@ -183,13 +186,16 @@ def edit(contract_id: int | None = None):
     form = _contract_form(contract)
     if form.validate_on_submit():
         try:
-            saved = services.save_contract(
-                current_user, contract, number=form.number.data, customer_id=form.customer_id.data,
-                title=form.title.data, amount=to_money(form.amount.data), currency=form.currency.data,
-                owner_id=form.owner_id.data, signed_on=form.signed_on.data, start_on=form.start_on.data,
-                end_on=form.end_on.data, notes=form.notes.data)
+            with concurrency.form_guard(form, contract) if contract is not None else nullcontext():
+                saved = services.save_contract(
+                    current_user, contract, number=form.number.data, customer_id=form.customer_id.data,
+                    title=form.title.data, amount=to_money(form.amount.data), currency=form.currency.data,
+                    owner_id=form.owner_id.data, signed_on=form.signed_on.data, start_on=form.start_on.data,
+                    end_on=form.end_on.data, notes=form.notes.data)
         except ServiceError as err:
             err.attach(form)
+        except concurrency.Conflict as conflict:
+            return render_template("contracts/form.html", form=form, contract=contract, conflict=conflict), 409
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("contracts.detail", contract_id=saved.id))
@@ -247,9 +253,12 @@ def change_status(contract_id: int):
     form.status.choices = [(s, STATUS_LABELS[s]) for s in TRANSITIONS[contract.status]]  # refused in the service
     if form.validate_on_submit():
         try:
-            services.change_status(current_user, contract, form.status.data, reason=form.reason.data)
+            with concurrency.form_guard(form, contract, fields=("status",)):
+                services.change_status(current_user, contract, form.status.data, reason=form.reason.data)
         except ServiceError as err:
             flash(err.message, "danger")
+        except concurrency.Conflict as conflict:
+            flash(conflict.message, "danger")  # the page shows the saved status
         except Forbidden:
             abort(403)
         else:
@@ -266,9 +275,12 @@ def set_progress(contract_id: int):
     form = ProgressForm()
     if form.validate_on_submit():
         try:
-            services.set_progress(current_user, contract, form.progress.data)
+            with concurrency.form_guard(form, contract, fields=("progress",)):
+                services.set_progress(current_user, contract, form.progress.data)
         except ServiceError as err:
             flash(err.message, "danger")
+        except concurrency.Conflict as conflict:
+            flash(conflict.message, "danger")  # the page shows the saved progress
         else:
             flash(_("Saved."), "success")
     else:

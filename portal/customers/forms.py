@@ -90,6 +90,7 @@ class CustomerForm(FlaskForm):
     owner_id = SelectField(_l("Owner"), coerce=int, choices=[], validators=[Optional()])
     status = SelectField(_l("Status"), choices=[("prospect", _l("Prospect")), ("active", _l("Active customer"))],
                          default="prospect")
+    version = HiddenField()  # when editing: the customer's, see core/concurrency.py
 
 
 class ContactForm(FlaskForm):
@@ -119,6 +120,7 @@ class ActivityForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     status = SelectField(_l("New status"), choices=_choices(STATUS_LABELS))
+    version = HiddenField()  # the customer's, see core/concurrency.py
     lost_reason_id = SelectField(_l("Lost reason"), coerce=int, choices=[], validators=[Optional()])
     note = TextAreaField(_l("Note (lost details or win-back plan)"), validators=[Optional(), Length(max=2000)])
 
@@ -126,6 +128,7 @@ class StatusForm(FlaskForm):
 class ReassignForm(FlaskForm):
     owner_id = SelectField(_l("New owner"), coerce=int, choices=[])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+    version = HiddenField()  # the customer's, see core/concurrency.py
 
 
 class ReassignAllForm(FlaskForm):

@@ -15,6 +15,7 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from ..core import concurrency
 from ..core.db import db, utcnow
 from ..core.types import Money, UTCDateTime
 
@@ -132,6 +133,7 @@ class Customer(db.Model):
     reminded_due_on: Mapped[date | None] = mapped_column(Date)
     # In the company pool the GM keeps: reps of every team see and claim it (it joins their team).
     company_pool: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # see core/concurrency.py
 
     owner = relationship("User", foreign_keys=[owner_id])
     team = relationship("Team", foreign_keys=[team_id])
@@ -144,6 +146,7 @@ class Customer(db.Model):
         Index("ix_customer_team_status", "team_id", "status"),
         Index("ix_customer_owner_status", "owner_id", "status"),
     )
+    __mapper_args__ = concurrency.mapper_args(version)
 
     @validates("name")
     def _derive_keys(self, _key, value):

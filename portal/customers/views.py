@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..authz import DIRECTOR, REP, SALES, managed_team_ids, policy
+from ..core import concurrency
 from ..core.db import db, utcnow
 from ..core.errors import ServiceError
 from ..core.pagination import paginate
@@ -180,9 +181,12 @@ def edit(customer_id: int):
     del form.owner_id  # the owner changes through claim, release and reassignment
     if form.validate_on_submit():
         try:
-            services.update_customer(current_user, customer, _customer_data(form))
+            with concurrency.form_guard(form, customer):
+                services.update_customer(current_user, customer, _customer_data(form))
         except ServiceError as err:
             err.attach(form)
+        except concurrency.Conflict as conflict:
+            return render_template("customers/form.html", form=form, customer=customer, conflict=conflict), 409
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
@@ -199,7 +203,7 @@ def _activity_form(customer: Customer, formdata=None) -> ActivityForm:
 
 
 def _status_form(customer: Customer, bound: bool = False) -> StatusForm:
-    form = StatusForm() if bound else StatusForm(formdata=None)
+    form = StatusForm() if bound else StatusForm(formdata=None, version=customer.version)
     form.lost_reason_id.choices = [(0, "—")] + [(r.id, r.name) for r in services.lost_reasons_for(customer.team_id)]
     return form
 
@@ -299,18 +303,22 @@ def change_status(customer_id: int):
     if not can_edit_customer(current_user, customer):
         abort(403)
     form = _status_form(customer, bound=True)
+    conflict = None
     if form.validate_on_submit():
         try:
-            services.set_status(current_user, customer, form.status.data, reason_id=form.lost_reason_id.data or None,
-                                note=form.note.data)
+            with concurrency.form_guard(form, customer, fields=("status",)):
+                services.set_status(current_user, customer, form.status.data,
+                                    reason_id=form.lost_reason_id.data or None, note=form.note.data)
         except ServiceError as err:
             err.attach(form)
+        except concurrency.Conflict as found:
+            conflict = found
         else:
             flash(_("Status changed."), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
     ctx = _page_context(customer)
-    ctx["status_form"] = form
-    return render_template("customers/detail.html", **ctx)
+    ctx["status_form"], ctx["conflict"] = form, conflict
+    return render_template("customers/detail.html", **ctx), 409 if conflict else 200
 
 
 @bp.route("/<int:customer_id>/claim", methods=["POST"])
@@ -348,12 +356,15 @@ def reassign(customer_id: int):
     form.owner_id.choices = [(0, _("— public pool —"))] + [
         (u.id, u.display_name) for u in team_reps({customer.team_id})]
     if request.method == "GET":
-        form.owner_id.data = customer.owner_id or 0
+        form.owner_id.data, form.version.data = customer.owner_id or 0, customer.version
     if form.validate_on_submit():
         try:
-            services.reassign(current_user, customer, form.owner_id.data or None, form.note.data)
+            with concurrency.form_guard(form, customer, fields=("owner_id",)):
+                services.reassign(current_user, customer, form.owner_id.data or None, form.note.data)
         except ServiceError as err:
             err.attach(form)
+        except concurrency.Conflict as conflict:
+            return render_template("customers/reassign.html", form=form, customer=customer, conflict=conflict), 409
         else:
             flash(_("Customer reassigned."), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))

@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -74,6 +75,7 @@ class PlanEditForm(FlaskForm):
                              description=_l("Markdown: **bold**, lists, tables."))
     strategy = TextAreaField(_l("Strategy"), validators=[Optional(), Length(max=20000)])
     steps = TextAreaField(_l("Implementation steps"), validators=[Optional(), Length(max=20000)])
+    version = HiddenField()  # the plan's, see core/concurrency.py
 
 
 class DecisionForm(FlaskForm):

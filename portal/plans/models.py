@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import concurrency
 from ..core.db import db, utcnow
 from ..core.periods import Period
 from ..core.types import Money, UTCDateTime
@@ -64,6 +65,7 @@ class Plan(PeriodMixin, db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # see core/concurrency.py
 
     team = relationship("Team", foreign_keys=[team_id])
     owner = relationship("User", foreign_keys=[owner_id])
@@ -71,6 +73,7 @@ class Plan(PeriodMixin, db.Model):
     decided_by = relationship("User", foreign_keys=[decided_by_id])
 
     __table_args__ = (Index("ix_plan_scope_period", "scope", "team_id", "owner_id", "period_key"),)
+    __mapper_args__ = concurrency.mapper_args(version)
 
 
 class Target(PeriodMixin, db.Model):
@@ -91,11 +94,13 @@ class Target(PeriodMixin, db.Model):
     challenge: Mapped[Decimal | None] = mapped_column(Money)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # see core/concurrency.py
 
     __table_args__ = (
         UniqueConstraint("scope", "team_id", "owner_id", "period_key", "measure", name="uq_target_slot"),
         Index("ix_target_scope_start", "scope", "period_start"),
     )
+    __mapper_args__ = concurrency.mapper_args(version)
 
 
 class SeasonalProfile(db.Model):

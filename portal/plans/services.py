@@ -366,6 +366,14 @@ def set_targets(actor, *, scope: str, period: Period, team_id: int | None, owner
     return changed
 
 
+def targets_stamp(scope: str, team_id: int | None, owner_id: int | None, period: Period) -> tuple[str, list[Target]]:
+    """One scope's targets for a period and their lock token (each row's id and version, see
+    core/concurrency.py): the edit grid posts the token it was drawn from."""
+    team_id, owner_id = _resolve_scope(scope, team_id, owner_id)
+    rows = sorted(_targets_of(scope, team_id, owner_id, period), key=lambda t: t.id)
+    return ",".join(f"{t.id}.{t.version}" for t in rows), rows
+
+
 def _targets_of(scope, team_id, owner_id, period: Period) -> list[Target]:
     stmt = select(Target).where(Target.scope == scope, Target.period_key == period.key)
     stmt = stmt.where(Target.team_id.is_(None) if team_id is None else Target.team_id == team_id)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...authz import MANAGERS, SALES, get_scoped_or_404, policy, scope_query
+from ...core import concurrency
 from ...core.db import db
 from ...core.errors import ServiceError
 from ...core.pagination import paginate
@@ -125,10 +126,13 @@ def plan_edit(plan_id: int):
     form = PlanEditForm(obj=plan)
     if form.validate_on_submit():
         try:
-            services.update_plan(current_user, plan, title=form.title.data, analysis=form.analysis.data,
-                                 strategy=form.strategy.data, steps=form.steps.data)
+            with concurrency.form_guard(form, plan):
+                services.update_plan(current_user, plan, title=form.title.data, analysis=form.analysis.data,
+                                     strategy=form.strategy.data, steps=form.steps.data)
         except ServiceError as err:
             err.attach(form)
+        except concurrency.Conflict as conflict:
+            return render_template("plans/plan_form.html", form=form, plan=plan, conflict=conflict), 409
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("plans.plan_detail", plan_id=plan.id))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
 from ...authz import MANAGERS, policy
+from ...core import concurrency
 from ...core.db import db
 from ...core.errors import ServiceError
 from ...core.periods import Period
@@ -62,6 +63,7 @@ def targets_edit():
     pending = services.pending_plan(scope, team_id, rep_id, period)
     errors: dict[str, list[str]] = {}
     raw: dict[str, str] = {}
+    version, conflict = request.form.get("version"), None
     if request.method == "POST":
         values = {}
         for measure in MEASURES:
@@ -76,9 +78,20 @@ def targets_edit():
                     tiers.append(None)
             values[measure] = tuple(tiers)
         if not errors:
+            def stamp() -> str:
+                return services.targets_stamp(scope, team_id, rep_id, period)[0]
+
+            def describe() -> concurrency.Conflict:
+                nonlocal version
+                version, rows = services.targets_stamp(scope, team_id, rep_id, period)
+                return concurrency.Conflict(*concurrency.last_change("target", [t.id for t in rows]),
+                                            _conflict_rows(rows, raw))
             try:
-                services.set_targets(current_user, scope=scope, period=period, team_id=team_id, owner_id=rep_id,
-                                     values=values)
+                with concurrency.guard(version, stamp, describe):
+                    services.set_targets(current_user, scope=scope, period=period, team_id=team_id,
+                                         owner_id=rep_id, values=values)
+            except concurrency.Conflict as found:
+                conflict = found
             except ServiceError as err:
                 errors.setdefault(err.field or "_form", []).append(str(err.message))
             except Forbidden:
@@ -88,6 +101,7 @@ def targets_edit():
                 parent = {"team_id": team_id} if scope != "company" else {"scope": "company"}
                 return redirect(url_for("plans.targets", period=period.key, **parent))
     else:
+        version = _stamp_or_404(scope, team_id, rep_id, period)
         current = queries.target_totals(period, scope, None if scope == "company" else
                                         [team_id if scope == "team" else rep_id])
         slots = current.get(None if scope == "company" else (team_id if scope == "team" else rep_id), {})
@@ -97,7 +111,30 @@ def targets_edit():
     return render_template("plans/targets_edit.html", scope=scope, team_id=team_id, rep_id=rep_id,
                            period=period, label=_scope_label(scope, team_id, rep_id), raw=raw, errors=errors,
                            measures=MEASURE_LABELS, tiers=TIER_LABELS, lock=lock, pending=pending,
-                           kinds=KIND_LABELS)
+                           kinds=KIND_LABELS, version=version, conflict=conflict), 409 if conflict else 200
+
+
+def _stamp_or_404(scope, team_id, rep_id, period) -> str:
+    try:
+        return services.targets_stamp(scope, team_id, rep_id, period)[0]
+    except ServiceError:
+        abort(404)
+
+
+def _conflict_rows(rows, raw: dict[str, str]) -> list:
+    """The grid's cells for the conflict box: saved beside posted."""
+    saved = {t.measure: t for t in rows}
+    out = []
+    for measure, label in MEASURE_LABELS.items():
+        for tier, tier_label in TIER_LABELS.items():
+            row = saved.get(measure)
+            theirs = getattr(row, tier) if row is not None else None
+            theirs = "" if theirs is None else _plain(measure, theirs)
+            yours = raw.get(f"{measure}-{tier}", "").strip()
+            if theirs or yours:
+                out.append((f"{label} · {tier_label}", theirs or "—", yours or "—",
+                            not concurrency.same(theirs, yours)))
+    return out
 
 
 def _plain(measure: str, value: Decimal) -> str:
