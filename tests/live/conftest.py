@@ -216,7 +216,8 @@ _HAS_CONTROL_SOCKET = _gunicorn_has("control_socket_disable")
 class Gunicorn:
     """``gunicorn wsgi:app`` in its own process group, on a port the kernel picks, logging to a file."""
 
-    def __init__(self, db_url: str, log_dir: Path, *, workers: int = 2, env: dict | None = None, name: str = "gunicorn"):
+    def __init__(self, db_url: str, log_dir: Path, *, workers: int = 2, env: dict | None = None,
+                 name: str = "gunicorn"):
         self.db_url = db_url
         self.workers = workers
         self.log = log_dir / f"{name}.log"
@@ -380,7 +381,7 @@ class Client:
             try:
                 conn.connect()
                 break
-            except (ConnectionRefusedError, ConnectionResetError, socket.timeout):
+            except (TimeoutError, ConnectionRefusedError, ConnectionResetError):
                 conn.close()
                 if attempt == 4:
                     raise
@@ -442,3 +443,18 @@ def write_summary(tmp_path: Path, name: str, data: dict) -> Path:
     out = tmp_path / f"{name}.json"
     out.write_text(json.dumps(data, indent=2, sort_keys=True))
     return out
+
+
+_FIGURES: list[tuple[str, dict]] = []
+
+
+def record_figures(title: str, data: dict) -> None:
+    """Figures printed in the terminal summary (shown with or without -s)."""
+    _FIGURES.append((title, data))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _FIGURES:
+        terminalreporter.section("live figures")
+        for title, data in _FIGURES:
+            terminalreporter.write_line(f"{title}: {json.dumps(data, sort_keys=True, ensure_ascii=False)}")
