@@ -306,20 +306,27 @@ class Gunicorn:
             self.proc.send_signal(STOP_SIGNAL)
 
     def wait_stopped(self) -> None:
-        """Wait for the master; then anything left in the server's own process group is killed."""
+        """Wait until every worker has left its serving loop ("Worker exiting": no request in flight) and
+        the master has reaped them; the interpreters' own teardown (seconds on a loaded machine, with
+        the big pinyin and holiday tables) is not waited for: the server's process group is killed."""
         proc = self.proc
         if proc is None:
             return
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            pass
+        deadline = time.monotonic() + 60
+        booted = len(self.worker_pids())
+        while proc.poll() is None and time.monotonic() < deadline:
+            if self.log_text().count("Worker exiting") >= booted:
+                try:
+                    proc.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    pass
+                break
+            time.sleep(0.2)
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        if proc.poll() is None:
-            proc.wait(timeout=10)
+        proc.wait(timeout=30)
         self.proc = None
 
 
