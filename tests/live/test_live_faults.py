@@ -38,7 +38,8 @@ def people(live_db) -> None:
 
 
 def _browsers(server) -> tuple[Client, Client]:
-    zh, en = Client(server, language="zh-CN,zh;q=0.9"), Client(server, language="en")
+    # Each browser asks for the other language: the 503 page follows the user's own choice, not the browser's.
+    zh, en = Client(server, language="en"), Client(server, language="zh-CN,zh;q=0.9")
     for client, name in ((zh, "fault_zh"), (en, "fault_en")):
         assert client.login(name, seed.PASSWORD).status == 302
     return zh, en
