@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -58,7 +58,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(InterfaceError)
     def database_down(e):
         # An unreachable database is a 503, and the pool is reset so the next request reconnects.
-        app.logger.error("database error: %s", e.__class__.__name__)
+        # The driver's first line ("database is locked", "connection refused") goes to the log, never to the page.
+        reason = str(getattr(e, "orig", None) or e.__class__.__name__).strip().splitlines()
+        app.logger.error("database error: %s: %s", e.__class__.__name__, reason[0][:300] if reason else "")
         request.environ["portal.db_down"] = True  # the 503 page must not ask the database again
         g._login_user = login_manager.anonymous_user()  # nor look the user up (Flask-Login reads g)
         try:
@@ -71,6 +73,15 @@ def init_app(app: Flask) -> None:
             pass
         return _bare_503()
 
+    @app.errorhandler(DatabaseError)
+    def database_error(e):
+        # A SQLite file replaced by something that is not a database (or damaged, or unreadable) is the
+        # database being unavailable, like a server that does not answer; other database errors
+        # (integrity, data) are bugs: 500.
+        if getattr(getattr(e, "orig", None), "sqlite_errorname", "").startswith(_SQLITE_UNAVAILABLE):
+            return database_down(e)
+        return unexpected(e)
+
     @app.errorhandler(Exception)
     def unexpected(e):
         app.logger.exception("unhandled error")
@@ -80,6 +91,10 @@ def init_app(app: Flask) -> None:
 
 def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):.3g}"
+
+
+_SQLITE_UNAVAILABLE = ("SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_READONLY",
+                       "SQLITE_PERM", "SQLITE_AUTH")
 
 
 def _bare_503():

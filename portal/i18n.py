@@ -60,6 +60,9 @@ def select_locale() -> str:
     if not has_request_context():  # a command or a seeder: the company's language
         return _company_default_locale()
     if request.environ.get("portal.db_down"):
+        # No profile to read: the language the session cookie remembers, else the browser's.
+        if session.get("locale") in languages:
+            return session["locale"]
         best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
         return "en" if best == "en" else current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:

@@ -48,6 +48,8 @@ def login():
             session["auth_at"] = time.time()
             if locale and not user.locale:
                 user.locale = locale
+            if user.locale:  # the cookie knows the language too: the 503 page has no database to ask
+                session["locale"] = user.locale
             if user.must_change_password:
                 flash(_("Your password was reset. Choose a new one to continue."), "warning")
                 return redirect(url_for("auth.change_password"))

@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -198,6 +198,8 @@ def account():
         current_user.email = form.email.data or None
         current_user.phone = form.phone.data or None
         current_user.locale = form.locale.data
+        if form.locale.data:
+            session["locale"] = form.locale.data  # read when the database cannot be (the 503 page)
         current_user.money_style = form.money_style.data
         db.session.flush()
         flash(_("Saved."), "success")
