@@ -47,6 +47,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_features(app)
     register_hooks(app)
     register_commands(app)
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app
 
 

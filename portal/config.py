@@ -28,6 +28,10 @@ class Defaults:
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     HSTS = False
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # How many reverse proxies (load balancers) sit in front of the portal and set X-Forwarded-For/-Proto:
+    # 0 trusts none. Behind one, set PORTAL_PROXY_COUNT=1, or every sign-in failure would count against
+    # the balancer's single address and throttling would lock the whole company out together.
+    PROXY_COUNT = 0
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 
     # Login throttling (Flask-Limiter)

@@ -22,4 +22,8 @@ def seed_demo() -> dict:
     ctx: dict = {}
     for _order, fn in SEEDERS:
         fn(ctx)
+    from .core.db import db
+    from .plans import rollup
+
+    rollup.rebuild(db.session)  # a seeder may have bulk-inserted past the ORM events
     return ctx

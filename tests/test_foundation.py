@@ -478,3 +478,15 @@ def test_throttling_counts_across_workers_with_redis(make_app, make_user):
         assert _login(client, "shared", "wrong-password-xx").status_code == 200
     assert _login(one, "shared", "wrong-password-xx").status_code == 429
     assert _login(two, "shared").status_code == 429
+
+
+def test_behind_a_proxy_the_client_address_is_the_forwarded_one(make_app, make_user):
+    """With PROXY_COUNT=1 the throttle and the audit log see the user's address, not the balancer's."""
+    app = make_app(PROXY_COUNT=1)
+    with app.app_context():
+        user = make_user("rep")
+        client = app.test_client()
+        client.post("/login", data={"username": user.username, "password": "wrong-password-123"},
+                    headers={"X-Forwarded-For": "10.1.2.3"}, environ_base={"REMOTE_ADDR": "192.0.2.1"})
+        ips = db.session.scalars(select(AuditEntry.ip).where(AuditEntry.action == "login_failed")).all()
+        assert ips == ["10.1.2.3"]
