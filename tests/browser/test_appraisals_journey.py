@@ -42,6 +42,8 @@ def test_appraisal_round_trip(page, world):
     ranked = page.locator("table tbody tr")
     assert ranked.count() == 2 and "1" in ranked.first.inner_text()
     page.goto(f"/people/{world.rep_a.id}")
+    page.locator("#archive").wait_for()  # the archive's sections arrive through htmx
+    page.locator(".js-chart canvas").wait_for()
     assert page.locator("#archive").count() == 1
     assert page.locator("#archive", has_text="2026-09").count() == 1
     assert page.locator(".js-chart canvas").count() == 1  # the trend chart drew under the strict CSP

@@ -25,13 +25,15 @@
     }
   }, true);
 
-  // Charts: <div class="js-chart" data-source="id-of-json-script"> (ECharts, when loaded).
+  // Charts: <div class="js-chart" data-source="id"> (ECharts, when loaded). The id names a
+  // <script type="application/json"> on a full page, or an element with a data-json attribute in a
+  // fragment htmx brought (htmx does not insert script elements).
   function drawCharts(root) {
     if (!window.echarts) { return; }
     (root || document).querySelectorAll(".js-chart").forEach(function (el) {
       var src = document.getElementById(el.getAttribute("data-source"));
       if (!src) { return; }
-      var option = JSON.parse(src.textContent);
+      var option = JSON.parse(src.getAttribute("data-json") || src.textContent);
       var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el);
       chart.setOption(option);
     });
@@ -39,6 +41,7 @@
 
   onReady(function () {
     drawCharts(document);
-    document.body.addEventListener("htmx:afterSwap", function (ev) { drawCharts(ev.target); });
+    // htmx:load fires on each piece of new content, also when it replaced its placeholder (outerHTML).
+    document.body.addEventListener("htmx:load", function (ev) { drawCharts(ev.target); });
   });
 })();
