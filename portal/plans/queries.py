@@ -402,7 +402,12 @@ class StatusCube:
                  levels=("company", "team", "rep")):
         from ..customers.models import Opportunity
 
-        self.levels = tuple(levels)  # the scopes the page shows: only their targets are read
+        # The scopes the page shows, each for all periods or only some ({"rep": [period]}): only those
+        # targets are read (a company's reps have tens of thousands of monthly targets).
+        if not isinstance(levels, dict):
+            levels = {scope: None for scope in levels}
+        self.levels = tuple(levels)
+        self._level_periods = levels
 
         self.periods = list(dict.fromkeys(periods))
         self.today = today or local_today()
@@ -489,9 +494,14 @@ class StatusCube:
             inside = and_(Target.period_start >= p.start, Target.period_end <= p.end)
             cols += [_counted(inside), _summed(Target.base, inside), _summed(Target.sprint, inside),
                      _summed(Target.challenge, inside)]
-        span = _span(self.periods)
+        wanted = {scope: [self.periods.index(p) for p in dict.fromkeys(ps)] if ps else list(range(len(self.periods)))
+                  for scope, ps in self._level_periods.items()}
+        reach = []
+        for scope, indices in wanted.items():
+            span = _span([self.periods[i] for i in indices])
+            reach.append(and_(Target.scope == scope, Target.period_start >= span.start, Target.period_end <= span.end))
         stmt = select(Target.scope, Target.team_id, Target.owner_id, Target.period_kind, Target.measure, *cols).where(
-            Target.scope.in_(self.levels), Target.period_start >= span.start, Target.period_end <= span.end)
+            or_(*reach))
         if self.restricted:
             parts = ([and_(Target.scope == "team", Target.team_id.in_(teams))] if teams else []) + \
                     ([and_(Target.scope == "rep", Target.owner_id.in_(reps))] if reps else [])
@@ -501,7 +511,8 @@ class StatusCube:
         for row in db.session.execute(stmt):
             scope, team_id, owner_id, kind, measure = row[:5]
             key = (scope, {"company": None, "team": team_id, "rep": owner_id}.get(scope))
-            for i, p in enumerate(self.periods):
+            for i in wanted[scope]:
+                p = self.periods[i]
                 n, base, sprint, challenge = row[5 + 4 * i: 9 + 4 * i]
                 rank = KIND_RANK.get(kind, -1)
                 if not n or rank > KIND_RANK[p.kind]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ...authz import MANAGERS, SALES, policy
 from ...core.db import db
+from ...core.pagination import paginate_list
 from ...core.periods import Period, local_today
 from ...people.models import Team, User
 from .. import bp, queries, services
@@ -238,12 +239,16 @@ def overview():
     reps = team_reps([t.id for t in teams] if scope == "company" else [ident])
     periods = [Period.current(kind) for kind in ("month", "quarter", "year")]
     restrict = {} if scope == "company" else {"team_ids": [ident], "rep_ids": [r.id for r in reps]}
-    levels = ("company", "team", "rep") if scope == "company" else ("team", "rep")
+    # The headline needs every period for the page's own scope; the rankings only the chosen one.
+    levels = {"company": None, "team": [period], "rep": [period]} if scope == "company" else \
+        {"team": None, "rep": [period]}
     cube = queries.StatusCube(periods + [period], today=today, levels=levels, **restrict)
     headline = [(p, cube.scope(p, scope, ident)) for p in periods]
     current = cube.scope(period, scope, ident)
     team_rows = ranked(period, "team", teams, cube=cube) if scope == "company" else []
     rep_rows = ranked(period, "rep", reps, cube=cube)
+    # Every rep is ranked, a page of them shown (a company has hundreds): ?page= moves through them.
+    rep_page = paginate_list(rep_rows)
     contracts = contract_summary(period, today, team_ids=None if scope == "company" else [ident])
     collections = _collections(period, today, None if scope == "company" else [ident], reps)
     budget = queries.budget_by_team(period, None if scope == "company" else [ident])
@@ -251,7 +256,8 @@ def overview():
                                          db.session.scalars(select(Team).options(joinedload(Team.director))))}
     return render_template(
         "plans/overview.html", period=period, scope=scope, ident=ident, headline=headline, current=current,
-        team_rows=team_rows, rep_rows=rep_rows, contracts=contracts, budget=budget, team_names=team_names,
+        team_rows=team_rows, rep_rows=rep_page.items, rep_page=rep_page, contracts=contracts, budget=budget,
+        team_names=team_names,
         collections=collections,
         measures=MEASURE_LABELS, tiers=TIER_LABELS, kinds=KIND_LABELS, colour_label=colour_label, today=today,
-        chart=ranking_chart(team_rows if scope == "company" else rep_rows))
+        chart=ranking_chart(team_rows if scope == "company" else rep_page.items))
