@@ -81,6 +81,11 @@ def seed(bin_dir: Path, database: Path, secret: str) -> None:
                    cwd=ROOT, env=portal_env(database, secret), check=True, stdout=subprocess.DEVNULL)
 
 
+def _has_option(program: Path, option: str) -> bool:
+    helptext = subprocess.run([str(program), "--help"], capture_output=True, text=True, check=False)  # noqa: S603
+    return option in helptext.stdout
+
+
 class Portal:
     """gunicorn serving one database over HTTPS on a free 127.0.0.1 port."""
 
@@ -90,14 +95,16 @@ class Portal:
         self.access_log = log
         self.context = ssl.create_default_context(cafile=str(cert)) if cert else None
         tls = ["--certfile", str(cert), "--keyfile", str(key)] if cert else []
+        # Recent gunicorns open a control socket at one fixed path: side-by-side portals would share it.
+        tls += ["--no-control-socket"] if _has_option(bin_dir / "gunicorn", "--no-control-socket") else []
         # One sync worker: SQLite takes one writer at a time, and pages that write on GET (the
-        # customer pool's on-open recycling) answer 503 "database is locked" under two workers.
+        # customer pool's on-open recycling) answered 503 (OperationalError) under two workers.
         self.process = subprocess.Popen(  # noqa: S603
             [str(bin_dir / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{self.port}", *tls, "--timeout", "60",
              "--access-logfile", str(log), "--error-logfile", str(log.with_suffix(".err")), "wsgi:app"],
             cwd=ROOT, env=portal_env(database, secret, https=cert is not None))
 
-    def wait(self, seconds: float = 60) -> None:
+    def wait(self, seconds: float = 300) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
