@@ -48,6 +48,7 @@ class RoleRun:
     role: str
     account: str = ""
     version: str = ""
+    date: str = ""
     crawled: int = 0
     served: Counter = field(default_factory=Counter)
     attacked: dict = field(default_factory=dict)  # module -> (requests attacked, stopped by time bound)
@@ -133,7 +134,8 @@ def read_role(results: Path, role: str, run: dict, routes) -> RoleRun | None:
     info = report.get("infos", {})
     meta = run.get("roles", {}).get(role, {})
     out = RoleRun(role=role, account=meta.get("account", ""), version=info.get("version", ""),
-                  crawled=info.get("crawled_pages_nbr", 0), seconds=meta.get("seconds", 0))
+                  crawled=info.get("crawled_pages_nbr", 0), seconds=meta.get("seconds", 0),
+                  date=info.get("date", ""))
     out.attacked = attacked_by_module(results / f"{role}.wapiti.log")
     for kind, key in (("vulnerability", "vulnerabilities"), ("anomaly", "anomalies")):
         for category, items in (report.get(key) or {}).items():
@@ -161,6 +163,9 @@ def summary_markdown(runs: list[RoleRun], run: dict, allowlist: list[dict], fail
         "",
         "Written by `tools/scan_report.py` after `make scan`; see SECURITY.md, \"Outside scanner (wapiti)\".",
         "",
+        f"- Dated (wapiti): {max((r.date for r in runs), default='?')}; portal over "
+        f"{'HTTPS with the deployment settings' if run.get('https', True) else 'plain HTTP with the defaults'}; "
+        f"scope `{run.get('section', '/')}`",
         f"- Scanner: {version}; modules: `{','.join(run.get('modules', []))}`",
         f"- Bounds per role: crawl {run.get('scan_time', '?')} s, {run.get('attack_time', '?')} s per attack "
         f"module, depth {run.get('depth', '?')}, query-string variants `{run.get('force', '?')}`, "
