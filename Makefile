@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := portal
 
-.PHONY: run test install translations catalogs check-i18n lint clean serve-prod
+.PHONY: run test install translations catalogs check-i18n lint clean serve-prod scan
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,5 +40,25 @@ serve-prod: translations
 	$(BIN)/flask --app portal db upgrade
 	$(BIN)/gunicorn -w 4 -b 127.0.0.1:8000 wsgi:app
 
+# The outside scanner (wapiti) in its own virtualenv: its dependencies must not meet ours.
+# wapiti3 3.2.3 is the newest release that runs on Python 3.11 (3.3 wants 3.12).
+SCAN_VENV := .venv-scan
+WAPITI_VERSION := 3.2.3
+SCAN_STAMP := $(SCAN_VENV)/.wapiti-$(WAPITI_VERSION)
+SCAN_ARGS ?=
+
+$(SCAN_STAMP):
+	$(PY) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/pip install -q --upgrade pip
+	$(SCAN_VENV)/bin/pip install -q 'wapiti3==$(WAPITI_VERSION)'
+	touch $(SCAN_STAMP)
+
+# Serve the demo company over HTTPS from a scratch database, sign in as each role, scan with
+# wapiti (reports in scan/results/), then fail on any finding scan/allowlist.toml does not explain.
+scan: translations $(SCAN_STAMP)
+	rm -rf scan/results
+	$(BIN)/python tools/scan.py --scan-venv $(SCAN_VENV) $(SCAN_ARGS)
+	$(BIN)/python tools/scan_report.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(SCAN_VENV) build *.egg-info
