@@ -28,7 +28,9 @@ ROLES = {"rep": "li.na", "director": "zhao.director", "gm": "gm", "admin": "admi
 REFUSED = {("rep", "/admin/settings"): 403, ("director", "/audit/"): 403, ("admin", "/customers/"): 403}
 RUN_AXE = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
-  return {lang: document.documentElement.lang, violations: result.violations.map(v => ({
+  const seen = new Set(), duplicates = new Set();
+  document.querySelectorAll("[id]").forEach(el => { (seen.has(el.id) ? duplicates : seen).add(el.id); });
+  return {lang: document.documentElement.lang, duplicates: [...duplicates], violations: result.violations.map(v => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map(n => ({target: n.target.join(" "), html: n.html.slice(0, 160),
                            data: (n.any[0] || {}).data || null}))}))};
@@ -146,6 +148,8 @@ def _check(page, label: str, url: str, lang: str, found: list, blocking: list) -
     result = page.evaluate(RUN_AXE, TAGS)
     if result["lang"] != lang:
         blocking.append(f"{label} {url}: <html lang={result['lang']!r}>, expected {lang!r}")
+    if result["duplicates"]:  # axe 4.x no longer reports these; a label or aria reference would find the wrong one
+        blocking.append(f"{label} {url}: duplicate ids {result['duplicates']}")
     for v in result["violations"]:
         found.append({"role": label, "url": url, "lang": lang, **v})
         if v["impact"] in BLOCKING:
