@@ -138,10 +138,10 @@ def _pages(i: dict) -> dict[str, list[str]]:
     return {"rep": rep, "director": director, "gm": gm, "admin": admin}
 
 
-def _check(page, label: str, url: str, lang: str, found: list, blocking: list) -> None:
+def _check(page, label: str, url: str, lang: str, found: list, blocking: list, expected: int | None = None) -> None:
     response = page.goto(url)
     status = response.status if response else 0
-    expected = REFUSED.get((label, url), 404 if url == "/no-such-page" else 200)
+    expected = expected or REFUSED.get((label, url), 404 if url == "/no-such-page" else 200)
     if status != expected:
         blocking.append(f"{label} {url}: status {status}, expected {expected}")
         return
@@ -211,3 +211,31 @@ def test_every_main_page_passes_axe(app, browser, live_server):
     print(f"\naxe: {checked} page views checked; violations by rule: {dict(by_rule)}")
     assert not problems, "browser reported problems:\n" + "\n".join(problems)
     assert not blocking, f"{len(blocking)} serious/critical accessibility problems:\n" + "\n".join(blocking)
+
+
+def test_database_down_page_passes_axe(make_app, browser):
+    """The bare 503 page (no layout: the database cannot be reached) in both languages."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/nothing",
+                   SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 1}})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    found: list[dict] = []
+    blocking: list[str] = []
+    try:
+        for locale, lang in (("zh-CN", "zh-CN"), ("en-US", "en")):
+            context = browser.new_context(base_url=f"http://127.0.0.1:{server.server_port}", locale=locale)
+            context.add_init_script(path=str(AXE))
+            page = context.new_page()
+            try:
+                _check(page, "anonymous", "/training/verify?code=X", lang, found, blocking, expected=503)
+            finally:
+                context.close()
+    finally:
+        server.shutdown()
+        thread.join(5)
+    assert not blocking, "\n".join(blocking)
