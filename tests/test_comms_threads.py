@@ -194,7 +194,7 @@ def test_time_to_first_reply_measured_and_on_panel(client, world):
     assert thread.first_reply_at is not None
     stats = q.reply_stats({world.team_a.id})
     assert stats["answered"] == 1 and stats["avg_hours"] == 5.0 and stats["waiting"] == 0
-    home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    home = client.get("/panels/comms.open_threads", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "5.0" in home
     assert "5.0" in client.get(f"/comms/threads/{thread.id}").get_data(as_text=True)
 

@@ -82,7 +82,8 @@ def sign_in_page(page, username: str, password: str) -> None:
     A redirect still in flight would bring the previous user's (refreshed) session cookie back, so
     the page settles before the cookies are cleared, and the sign-in form is waited for.
     """
-    page.wait_for_load_state("load")
+    # "networkidle": the home page's panels and other htmx requests refresh the session cookie too.
+    page.wait_for_load_state("networkidle")
     for _attempt in range(3):
         page.context.clear_cookies()
         page.goto("/login")

@@ -25,7 +25,7 @@ def test_rep_takes_an_assigned_course_and_the_director_sees_it(page, world, app)
     page.on("dialog", lambda dialog: dialog.accept())
 
     sign_in_page(page, "rep_a", PASSWORD)
-    assert page.locator("text=顾问式销售 Consultative selling").count() >= 1  # the home panel
+    page.locator("text=顾问式销售 Consultative selling").first.wait_for()  # the home panel (htmx)
     page.goto("/training/my")
     page.click("text=顾问式销售 Consultative selling")
     page.click("text=Lesson 1")
