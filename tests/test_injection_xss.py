@@ -1,0 +1,53 @@
+"""Issue #9: every text field the UI offers takes hostile markup, and no page renders it as markup.
+
+The forms are found by walking every GET page (``app.url_map``, sample records of ``samples_*.py``) as
+each role, the corpus of ``injection_corpus.py`` is rotated through their free-text fields, then every
+page is read again as every role and searched for payloads that became markup.
+"""
+from __future__ import annotations
+
+import time
+
+from injection_corpus import PAYLOADS, visible_form
+from injection_walk import (
+    WALKERS,
+    as_walker,
+    escaped_payloads,
+    fill_every_form,
+    get_pages,
+    html_of,
+    page_text,
+)
+
+
+def test_payloads_in_every_text_field_stay_text(app, client, world):
+    started = time.monotonic()
+    report = fill_every_form(app, client, world, PAYLOADS)
+    filled = time.monotonic()
+    assert report.server_errors == []
+    pages = get_pages(app, world)
+    escaped, shown, opened = [], set(), 0
+    for who, role in WALKERS:
+        as_walker(client, world, who)
+        urls = [url for _e, url, roles in pages if role in roles]
+        urls += sorted(target for walker, target in report.new_pages if walker == who)
+        for url in dict.fromkeys(urls):
+            resp = client.get(url)
+            assert resp.status_code < 500, f"{who} GET {url}: {resp.status_code}"
+            html = html_of(resp)
+            if html is None:
+                continue
+            opened += 1
+            escaped += [f"{who} {url}: {found}" for found in escaped_payloads(html)]
+            text = page_text(html)
+            shown.update(p for p in report.accepted if visible_form(p) in text)
+    print(f"\nforms {report.forms} (accepted {report.forms_accepted}), text fields {report.fields} "
+          f"({len(report.field_names)} distinct, {report.fields_accepted} filled in accepted forms), "
+          f"payloads {len(PAYLOADS)}, accepted somewhere {len(report.accepted)}, shown as text {len(shown)}; "
+          f"pages read {opened}; fill {filled - started:.1f}s, read {time.monotonic() - filled:.1f}s")
+    for r in report.refused:
+        print("refused:", r)
+    assert escaped == [], "\n".join(escaped)
+    # Every payload went into at least one field that took it, and most read back as plain text.
+    assert set(report.accepted) == set(PAYLOADS)
+    assert len(shown) >= len(PAYLOADS) * 0.8
