@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .core.db import db
@@ -39,6 +39,14 @@ def init_app(app: Flask) -> None:
         if e.code in (301, 302, 303, 307, 308):
             return e
         return render_error(e.code if e.code in MESSAGES else 500)
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(_e):
+        # A number too large for the database (?customer_id=10**30) or a value of the wrong type for a
+        # column is bad input from the request, not a fault of the portal: 400, never 500.
+        db.session.rollback()
+        return render_error(400)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -311,6 +311,8 @@ class EscapeFinder(HTMLParser):
         self._check(tag, attrs)
 
     def _check(self, tag, attrs):
+        if PROBE.search(tag):
+            self.found.append(f"element <{tag}>")
         for name, value in attrs:
             value = value or ""
             squeezed = re.sub(r"[\x00-\x20]", "", value).lower()
