@@ -27,3 +27,26 @@ def test_an_unknown_expense_approval_filter_lists_everything(client, world, logi
     login_as(user=world.director_a)
     resp = client.get("/plans/expenses", query_string={"approval": "' OR '1'='1"})
     assert resp.status_code == 200
+
+
+def test_exports_carry_no_spreadsheet_formula(client, world, login_as):
+    """Text a spreadsheet would run (=HYPERLINK…, +, -, @) leaves the portal with a leading quote."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from portal.core.db import db
+    from portal.core.text import spreadsheet_safe
+
+    assert spreadsheet_safe("=1+1") == "'=1+1" and spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
+    assert spreadsheet_safe("Plain") == "Plain" and spreadsheet_safe(-5) == -5
+    from samples_contracts import make_contract, make_customer
+
+    make_contract(world.rep_a, make_customer(world.rep_a, '=HYPERLINK("http://evil.example","XSS")'))
+    db.session.commit()
+    login_as(user=world.director_a)
+    csv = client.get("/contracts/export.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in csv and '=HYPERLINK' not in csv.replace("'=HYPERLINK", "")
+    resp = client.get("/contracts/export.xlsx")
+    values = [c.value for row in load_workbook(BytesIO(resp.data)).active.iter_rows() for c in row]
+    assert not any(isinstance(v, str) and v.startswith("=") for v in values)

@@ -16,6 +16,13 @@ _TAGS = {
 _ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
 
 
+def spreadsheet_safe(value):
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) is exported with a leading quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def render_markdown(source: str | None) -> Markup:
     if not source:
         return Markup("")

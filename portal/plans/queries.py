@@ -369,9 +369,11 @@ def orders_count(rep_ids, period: Period) -> dict[int, int]:
 # Exports (the contract list uses the same writer) ---------------------------------------------
 
 def _cell(value):
+    from ..core.text import spreadsheet_safe
+
     if value is None:
         return ""
-    return value
+    return spreadsheet_safe(value)
 
 
 def export_response(fmt: str, name: str, title: str, header: list, rows: list[list]):
@@ -386,7 +388,7 @@ def export_response(fmt: str, name: str, title: str, header: list, rows: list[li
         writer = csv.writer(buf)
         writer.writerow(header)
         for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow([_cell(v) for v in row])
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")
         mimetype = "text/csv; charset=utf-8"
     else:
