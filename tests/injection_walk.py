@@ -385,6 +385,7 @@ class FillReport:
     new_pages: set = field(default_factory=set)  # where successful posts redirected to
     server_errors: list = field(default_factory=list)
     field_names: set = field(default_factory=set)
+    htmx_accepted: list = field(default_factory=list)  # actions of htmx forms (comments, replies, log) that took text
 
 
 def fill_every_form(app, client, world, payloads) -> FillReport:
@@ -418,6 +419,8 @@ def fill_every_form(app, client, world, payloads) -> FillReport:
                     report.field_names.add((action, name))
                 if ok:
                     takers.append((who, form, action))
+                    if form.htmx:
+                        report.htmx_accepted.append(action)
                     report.forms_accepted += 1
                     report.fields_accepted += len(used)
                     for name, payload in used.items():
