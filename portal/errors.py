@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
+from sqlalchemy.exc import DatabaseError, DataError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -53,6 +53,14 @@ def init_app(app: Flask) -> None:
         # A save that lost the race with another one (see core/concurrency.py): nothing is written.
         db.session.rollback()
         return render_error(409)
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(_e):
+        # A number too large for the database (?customer_id=10**30) or a value of the wrong type for a
+        # column is bad input from the request, not a fault of the portal: 400, never 500.
+        db.session.rollback()
+        return render_error(400)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

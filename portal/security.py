@@ -116,6 +116,17 @@ def init_app(app: Flask) -> None:
             return login_manager.unauthorized()
         abort(403)
 
+    @app.before_request
+    def refuse_nul_characters():
+        # No form or link of the portal sends a NUL character, and PostgreSQL can neither store nor
+        # compare text holding one: such a request is a bad request, not a database error (500).
+        sent = [*request.args.items(multi=True), *(request.view_args or {}).items()]
+        if request.method not in ("GET", "HEAD") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            sent += request.form.items(multi=True)
+        if any("\x00" in f"{key}{value}" for key, value in sent):
+            abort(400)
+
     @app.after_request
     def security_headers(response):
         h = response.headers

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+from ..core.text import spreadsheet_safe as safe
 from . import labels
 
 THIN = Side(style="thin", color="999999")
@@ -45,16 +46,17 @@ def sheet_workbook(appraisal):
     for item in appraisal.items:
         weighted = None if item.score is None else item.score * item.weight / 100
         note = str(labels.NOTES[item.note]) if item.note in labels.NOTES else ""
-        ws.append([item.position, labels.item_name(item), _num(item.target), _num(item.actual), _num(item.score),
-                   _num(item.weight), _num(weighted), "; ".join(x for x in (note, item.remark or "") if x)])
+        ws.append([item.position, safe(labels.item_name(item)), _num(item.target), _num(item.actual),
+                   _num(item.score), _num(item.weight), _num(weighted),
+                   safe("; ".join(x for x in (note, item.remark or "") if x))])
         for cell in ws[ws.max_row]:
             cell.border = BOX
     ws.append([None, _("Total"), None, None, _num(appraisal.total), 100, None, appraisal.grade or ""])
     for cell in ws[ws.max_row]:
         cell.font, cell.border = Font(bold=True), BOX
     ws.append([])
-    ws.append([None, _("Overall comment"), appraisal.comment or ""])
-    ws.append([None, _("Self-assessment"), appraisal.self_assessment or ""])
+    ws.append([None, _("Overall comment"), safe(appraisal.comment or "")])
+    ws.append([None, _("Self-assessment"), safe(appraisal.self_assessment or "")])
     ws.append([None, _("Status"), str(labels.STATES[appraisal.state])])
     widths = {"A": 6, "B": 34, "C": 14, "D": 14, "E": 12, "F": 10, "G": 10, "H": 40}
     for col, width in widths.items():
@@ -67,11 +69,12 @@ def cycle_workbook(cycle, ranked):
     ws = wb.active
     ws.title = cycle.period_key
     items = ranked[0].items if ranked else []
-    ws.append([_("Rank"), _("Sales rep"), _("Total"), _("Rating"), _("Status")] + [labels.item_name(i) for i in items])
+    ws.append([_("Rank"), _("Sales rep"), _("Total"), _("Rating"), _("Status")]
+              + [safe(labels.item_name(i)) for i in items])
     for cell in ws[1]:
         cell.font, cell.fill = Font(bold=True), HEAD
     for rank, a in enumerate(ranked, start=1):
-        ws.append([rank, a.rep.display_name, _num(a.total), a.grade or "", str(labels.STATES[a.state])]
+        ws.append([rank, safe(a.rep.display_name), _num(a.total), a.grade or "", str(labels.STATES[a.state])]
                   + [_num(i.score) for i in a.items])
     ws.column_dimensions["B"].width = 16
     return _send(wb, f"appraisal-cycle-{cycle.period_key}-{cycle.team_id}.xlsx")

@@ -1,6 +1,8 @@
 """User-written Markdown rendered to safe HTML (markdown-it-py, then nh3 as the allow-list)."""
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -14,6 +16,18 @@ _TAGS = {
     "h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
 }
 _ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_TEXT = re.compile(r"[+-]?\d[\d,]*(\.\d+)?%?")
+
+
+def spreadsheet_safe(value):
+    """Text a spreadsheet would run as a formula (=, +, -, @, tab or CR first) is exported with a leading
+    quote, which shows it as typed (CSV injection); text that is just a signed number stays as it is."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER_TEXT.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def render_markdown(source: str | None) -> Markup:

@@ -16,6 +16,7 @@ from ..core import settings
 from ..core.db import db, utcnow
 from ..core.errors import ServiceError
 from ..core.pagination import paginate
+from ..core.text import spreadsheet_safe
 from ..people.models import User
 from . import bp, importer, services
 from .access import (
@@ -256,13 +257,6 @@ def _export_rows():
     return header, rows
 
 
-def _safe_cell(value):
-    """Text that a spreadsheet would run as a formula is prefixed with a quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 @bp.route("/export.csv")
 @policy(SALES)
 def export_csv():
@@ -272,7 +266,7 @@ def export_csv():
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else _safe_cell(str(v)) for v in row])
+        writer.writerow(["" if v is None else spreadsheet_safe(str(v)) for v in row])
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename=customers-{stamp}.csv"})
@@ -288,7 +282,7 @@ def export_xlsx():
     ws = wb.create_sheet(_("Customers"))
     ws.append(header)
     for row in rows:
-        ws.append([_safe_cell(v) if isinstance(v, str) else v for v in row])
+        ws.append([spreadsheet_safe(v) if isinstance(v, str) else v for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     stamp = datetime.now(UTC).strftime("%Y%m%d")

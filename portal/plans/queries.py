@@ -6,7 +6,6 @@ queries whether the company has a hundred orders or a hundred thousand.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -302,18 +301,12 @@ def orders_count(rep_ids, period: Period) -> dict[int, int]:
 
 # Exports (the contract list uses the same writer) ---------------------------------------------
 
-# A text cell starting with one of these is run as a formula by spreadsheet programs (CSV injection):
-# such text is written with a leading apostrophe, which shows it as typed. Numbers are left alone.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER_TEXT = re.compile(r"[+-]?\d[\d,]*(\.\d+)?%?")
-
-
 def _cell(value):
+    from ..core.text import spreadsheet_safe
+
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER_TEXT.fullmatch(value):
-        return "'" + value
-    return value
+    return spreadsheet_safe(value)
 
 
 def export_response(fmt: str, name: str, title: str, header: list, rows: list[list]):

@@ -175,7 +175,9 @@ def expenses():
         period = period_arg("month")
         stmt = stmt.where(Expense.spent_on >= period.start, Expense.spent_on < period.end)
     approval = request.args.get("approval")
-    if approval in EXPENSE_APPROVAL_LABELS:
+    if approval not in EXPENSE_APPROVAL_LABELS:
+        approval = None  # an unknown state filters nothing (and has no label to show)
+    if approval:
         stmt = stmt.where(Expense.approval_status == approval)
     page = paginate(stmt.order_by(Expense.spent_on.desc(), Expense.id.desc()))
     return render_template("plans/expenses.html", page=page, flagged=flagged, teams=visible_teams(),

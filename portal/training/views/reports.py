@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from ...authz import MANAGERS, policy
 from ...core.db import db
 from ...core.pagination import paginate
+from ...core.text import spreadsheet_safe
 from ...i18n import fmt_date
 from .. import bp, queries, services
 from ..forms import QTYPE_LABELS, STATUS_LABELS
@@ -28,7 +29,7 @@ def _xlsx(title: str, header: list[str], rows: list[list], filename: str):
     ws.title = title[:31]
     ws.append(header)
     for row in rows:
-        ws.append(row)
+        ws.append([spreadsheet_safe(v) for v in row])
     buf = BytesIO()
     wb.save(buf)
     buf.seek(0)
