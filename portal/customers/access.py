@@ -100,8 +100,8 @@ def can_manage_team_customers(user, team_id: int | None) -> bool:
     return user.is_authenticated and user.role == "director" and team_id in (managed_team_ids(user) or set())
 
 
-def get_customer_or_404(customer_id: int, user) -> Customer:
-    customer = db.session.get(Customer, customer_id)
+def get_customer_or_404(customer_id: int, user, options=()) -> Customer:
+    customer = db.session.get(Customer, customer_id, options=list(options))
     if customer is None or not can_see_customer(user, customer):
         abort(404)
     return customer
