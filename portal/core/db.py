@@ -1,6 +1,7 @@
 """The one database handle, the declarative base and the engine settings per backend."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 from flask import current_app, has_app_context, has_request_context, request
@@ -48,7 +49,7 @@ def _wants_write_lock() -> bool:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_conn, _record):  # pragma: no cover - exercised through the engine
-    if type(dbapi_conn).__module__.startswith("sqlite3"):
+    if isinstance(dbapi_conn, sqlite3.Connection):
         # Let SQLAlchemy emit BEGIN itself (pysqlite's own handling would defer it).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
