@@ -27,6 +27,7 @@ def _print_logins(ctx: dict) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from .scale.cli import register; register(app)  # noqa: E702, I001 - flask seed-scale (load tests)
     @app.cli.command("create-user")
     @click.option("--username", required=True)
     @click.option("--name", "display_name", required=True)
