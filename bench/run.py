@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from sqlalchemy.engine import make_url  # noqa: E402
+
 from bench import stats  # noqa: E402
 from bench.load import Session, Target, csrf_from, one_request, run_load  # noqa: E402
 
@@ -34,6 +36,7 @@ SCALE_PASSWORD = "Scale-Portal-2026"  # noqa: S105 - the scale seed's documented
 DEMO_ACCOUNTS = {"rep": "li.na", "director": "zhao.director", "gm": "gm", "admin": "admin"}
 DEMO_PASSWORD = "Demo-Portal-2026"  # noqa: S105 - the demo company's documented password
 # Scratch copies the seed helper leaves behind, by factor: used as the starting point when present.
+SEEDED_PG = {"0.1": "portal_scale01", "1": "portal_scale1"}
 SEEDED_SQLITE = {"0.1": "/tmp/scale01.db", "1": "/tmp/scale1.db"}  # noqa: S108 - read only, copied
 
 
@@ -85,7 +88,45 @@ def flask(url: str, *cmd: str, check: bool = True) -> subprocess.CompletedProces
                           check=check, capture_output=True, text=True)
 
 
+def _pg_args(url) -> list[str]:
+    u = make_url(url) if isinstance(url, str) else url
+    return ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
+
+
+def copy_postgresql(url: str, source: str) -> None:
+    """Fill the (empty) benchmark database with a copy of a seeded one: pg_dump | psql."""
+    target = make_url(url)
+    log(f"copying PostgreSQL database {source} into {target.database} (the original stays as seeded)")
+    dump = subprocess.Popen([shutil.which("pg_dump") or "pg_dump", *_pg_args(target), "--no-owner",  # noqa: S603
+                             "--no-privileges", "-d", source], stdout=subprocess.PIPE)
+    load = subprocess.run([shutil.which("psql") or "psql", *_pg_args(target), "-q", "-v", "ON_ERROR_STOP=1",  # noqa: S603
+                           "-d", target.database], stdin=dump.stdout, capture_output=True, text=True)
+    dump.stdout.close()
+    if dump.wait() != 0 or load.returncode != 0:
+        raise SystemExit(f"copying {source} failed: {load.stderr[-2000:]}")
+
+
+def reset_postgresql(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
 def prepare(url: str, args) -> None:
+    if args.db == "postgresql":
+        if args.fresh:
+            log(f"emptying {make_url(url).database}")
+            reset_postgresql(url)
+        source = args.pg_source or os.environ.get("BENCH_PG_SOURCE") or SEEDED_PG.get(factor_label(args.factor))
+        if source and not args.demo and not _has_people(url) and _pg_exists(url, source):
+            reset_postgresql(url)
+            copy_postgresql(url, source)
     log("migrating")
     res = flask(url, "db", "upgrade", "heads", check=False)
     if res.returncode != 0:
@@ -104,12 +145,25 @@ def prepare(url: str, args) -> None:
 
 
 def _has_people(url: str) -> bool:
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("user"):
+                return False
+            return bool(conn.execute(text('SELECT COUNT(*) FROM "user"')).scalar())
+    finally:
+        engine.dispose()
+
+
+def _pg_exists(url: str, name: str) -> bool:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return bool(conn.execute(text('SELECT COUNT(*) FROM "user"')).scalar())
+            return bool(conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar())
     finally:
         engine.dispose()
 
@@ -406,7 +460,10 @@ def main(argv=None) -> int:
     ap.add_argument("--database-url", help="PostgreSQL URL (else BENCH_DATABASE_URL)")
     ap.add_argument("--sqlite-path", help="scratch SQLite file (default /tmp/portal-bench-F<factor>.db)")
     ap.add_argument("--sqlite-source", help="copy this seeded SQLite file first (default: the seed's /tmp copy)")
-    ap.add_argument("--fresh", action="store_true", help="delete the scratch SQLite file first")
+    ap.add_argument("--pg-source", help="PostgreSQL: copy this seeded database first when the target is empty "
+                    "(default portal_scale01 / portal_scale1 by factor, when present)")
+    ap.add_argument("--fresh", action="store_true", help="start from an empty scratch database (SQLite file "
+                    "deleted, PostgreSQL schema dropped)")
     ap.add_argument("--demo", action="store_true", help="use the demo company (seed-demo, its accounts)")
     ap.add_argument("--accounts", help="role=username,… e.g. rep=rep0002,director=director02")
     ap.add_argument("--password", help="the accounts' password")

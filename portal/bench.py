@@ -7,7 +7,7 @@ no route):
   (SQL statements the request ran, BEGIN/COMMIT/ROLLBACK/SAVEPOINT not counted) and ``X-Rows``
   (rows the request fetched from the database).
 - ``BENCH_REFERENCE_PAGES`` (env ``PORTAL_BENCH_REFERENCE_PAGES=1``): registers
-  ``/bench/reference-table``, a signed-in page showing the user's 50 latest audit entries from one
+  ``/bench/reference-table``, a signed-in page showing the user's 50 latest notifications from one
   indexed query in the normal layout: the fair "what a simple page costs here" reference.
 
 Counting rows: SQLAlchemy has an event for each statement (``before_cursor_execute``) but none for
@@ -165,15 +165,16 @@ reference_bp = Blueprint("bench", __name__, url_prefix="/bench")
 @reference_bp.route("/reference-table")
 @policy(SIGNED_IN)
 def reference_table():
-    """The yardstick: one indexed query (audit entries by actor, newest first), 50 rows, the layout."""
-    from .audit.models import AuditEntry
+    """The yardstick: one indexed query (the user's 50 latest notifications, read through the
+    (user_id, created_at) index), 50 rows, the normal layout. No joins, no per-row queries."""
     from .core.db import db
+    from .notifications.models import Notification
 
     rows = db.session.execute(
-        select(AuditEntry.at, AuditEntry.action, AuditEntry.object_type, AuditEntry.object_id,
-               AuditEntry.summary)
-        .where(AuditEntry.actor_id == current_user.id)
-        .order_by(AuditEntry.at.desc())
+        select(Notification.created_at, Notification.kind, Notification.title, Notification.link,
+               Notification.read_at)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc())
         .limit(50)
     ).all()
     return render_template("bench/reference_table.html", rows=rows)

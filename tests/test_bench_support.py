@@ -17,12 +17,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import stats  # noqa: E402
 
 
-def _audit(user, n):
-    from portal.audit.models import AuditEntry
+def _notes(user, n):
+    from datetime import timedelta
 
+    from portal.core.db import utcnow
+    from portal.notifications.models import Notification
+
+    start = utcnow() - timedelta(days=1)
     for i in range(n):
-        db.session.add(AuditEntry(actor_id=user.id, action="update", object_type="customer", object_id=str(i),
-                                  summary=f"entry {i}"))
+        db.session.add(Notification(user_id=user.id, kind="test", title=f"entry {i}",
+                                    created_at=start + timedelta(minutes=i)))
     db.session.commit()
 
 
@@ -54,7 +58,7 @@ def test_reference_page_absent_by_default(app, client, login_as):
 def test_reference_page_with_the_config(make_app, make_user):
     bench_app = make_app(BENCH_REFERENCE_PAGES=True)
     user = make_user("rep")
-    _audit(user, 60)
+    _notes(user, 60)
     client = bench_app.test_client()
     assert client.get("/bench/reference-table").status_code == 302  # signed in only
     sign_in(client, user)
@@ -95,7 +99,7 @@ def test_headers_count_statements_and_rows(make_app):
 def test_headers_match_an_independent_count_on_a_real_page(make_app, make_user, count_queries):
     bench_app = make_app(BENCH_INSTRUMENT=True, BENCH_REFERENCE_PAGES=True)
     user = make_user("rep")
-    _audit(user, 60)
+    _notes(user, 60)
     client = bench_app.test_client()
     sign_in(client, user)
     client.get("/bench/reference-table")  # warm caches (settings, catalogs)
@@ -103,7 +107,7 @@ def test_headers_match_an_independent_count_on_a_real_page(make_app, make_user, 
         resp = client.get("/bench/reference-table")
     assert resp.status_code == 200
     assert int(resp.headers["X-Queries"]) == q.n > 0
-    # At least the 50 audit rows and the user's row were read.
+    # At least the 50 notifications and the user's row were read.
     assert int(resp.headers["X-Rows"]) >= 51
     # /healthz reads nothing, even counted.
     resp = client.get("/healthz")
