@@ -144,7 +144,8 @@ def run_load(sessions: dict, target: Target, clients: int, duration: float) -> t
     deadline_box["deadline"] = started + duration
     barrier.wait()
     for t in threads:
-        t.join()
+        while t.is_alive():  # a timed join lets a signal (Ctrl-C, SIGTERM) through
+            t.join(0.5)
     elapsed = time.perf_counter() - started
     for s in own:
         s.close()

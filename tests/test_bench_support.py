@@ -184,3 +184,19 @@ def test_targets_check():
     assert stats.check_targets(export, ref) == ["p95 2500 ms > 2000 ms"]
     failing = {"kind": "detail", "runs": {"1": {"rps": 100, "p95_ms": 5.0, "queries": 3, "failures": 4}}}
     assert stats.check_targets(failing, ref) == ["4 failed requests"]
+
+
+def test_growth_check():
+    from bench import compare
+
+    def run(factor, p50, queries, name="customer page + timeline (12 entries)"):
+        return {"meta": {}, "pages": [{"name": name, "role": "rep", "kind": "detail",
+                                       "runs": {"1": {"p50_ms": p50, "queries": queries, "queries_max": queries,
+                                                      "rows": 10}}}]}
+
+    small = run(0.1, 20.0, 8)
+    assert compare.page_key(small["pages"][0]) == "customer page + timeline [rep]"
+    ok = compare.compare(small, run(1, 29.0, 8, name="customer page + timeline (120 entries)"))
+    assert ok[0]["misses"] == []
+    slow = compare.compare(small, run(1, 31.0, 9))
+    assert slow[0]["misses"] == ["p50 ×1.55 > ×1.5", "queries 8 → 9"]
