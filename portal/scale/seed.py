@@ -376,9 +376,13 @@ def seed_customers(w: World) -> None:
             status = rng.choices(("active", "prospect", "lost"), (55, 35, 10))[0]
             if rep == w.reps[0] and k == 0:
                 status = "active"
-            # Older customers first: a rep's first customers are the long-standing, busiest ones.
-            hi = max(1, int(span * (0.3 + 0.7 * k / max(count, 1))))
-            first = rng.randrange(0, hi) if status != "prospect" else rng.randrange(int(span * 0.5), span)
+            # A rep's first customers are the long-standing, busiest ones; the others arrive all along.
+            if k < max(1, count // 10):
+                first = rng.randrange(0, max(1, span // 5))
+            elif status == "prospect":
+                first = rng.randrange(span // 2, span)
+            else:
+                first = rng.randrange(0, max(1, span - 30))
             if rep == w.reps[0] and k == 0:
                 first = 0
             one(rep, team, status, first)
@@ -685,22 +689,29 @@ def seed_plans(w: World) -> None:
     months = [p for p in _periods(w) if p.kind == "month"]
     # A rep's monthly targets: completed months at 60–130 %, this and later months from last year's figures.
     month_target: dict[tuple[int, str], dict[str, Decimal]] = {}
+    first_month = w.start.replace(day=1)
+
+    def window(rep: int, m: Period, measure: str) -> float | None:
+        """The rep's mean over the month and its neighbours (completed months only): sparse measures
+        such as contracts get a steady target rather than one that follows each month's luck."""
+        values = [float(w.actual.get((rep, k.key), {}).get(measure, 0)) for k in (m.previous(), m, m.next())
+                  if first_month <= k.start < this_month.start]
+        return sum(values) / len(values) if values else None
+
     for rep in w.reps:
         for m in months:
-            got = w.actual.get((rep, m.key), {})
-            ly = w.actual.get((rep, m.same_last_year().key), {})
             values = {}
             for measure in MEASURES:
-                if m.start < this_month.start and got.get(measure):
-                    base = Decimal(got[measure]) / Decimal(str(round(rng.uniform(0.6, 1.3), 3)))
-                elif ly.get(measure):
-                    base = Decimal(ly[measure]) * Decimal(str(round(rng.uniform(1.05, 1.25), 3)))
+                if m.start < this_month.start:
+                    seen = window(rep, m, measure)
+                    base = (seen or 0) / rng.uniform(0.6, 1.3)
                 else:
-                    base = Decimal(got.get(measure) or 0) or Decimal(1 if measure in COUNT_MEASURES else 10000)
+                    seen = window(rep, m.same_last_year(), measure)
+                    base = (seen or 0) * rng.uniform(1.05, 1.25)
                 if measure in COUNT_MEASURES:
-                    values[measure] = max(Decimal(1), base.to_integral_value(ROUND_HALF_UP))
+                    values[measure] = max(Decimal(1), Decimal(round(base)))
                 else:
-                    values[measure] = base.quantize(Decimal(100), rounding=ROUND_HALF_UP).quantize(CENT)
+                    values[measure] = max(Decimal(1000), Decimal(round(base, -2))).quantize(CENT)
             month_target[(rep, m.key)] = values
 
     def total(keys) -> dict[str, Decimal]:
