@@ -47,7 +47,8 @@ def compare(small: dict, large: dict) -> list[dict]:
             misses.append(f"queries {a.get('queries'):g} → {b.get('queries'):g}")
         rows.append({"page": key, "kind": p["kind"], "p50_small": a.get("p50_ms"), "p50_large": b.get("p50_ms"),
                      "ratio": ratio, "q_small": a.get("queries"), "q_large": b.get("queries"),
-                     "rows_small": a.get("rows"), "rows_large": b.get("rows"), "misses": misses})
+                     "rows_small": a.get("rows"), "rows_large": b.get("rows"),
+                     "cpu_small": a.get("server_cpu_ms"), "cpu_large": b.get("server_cpu_ms"), "misses": misses})
     return rows
 
 
@@ -63,20 +64,23 @@ def markdown(small: dict, large: dict, rows: list[dict]) -> str:
         f"- Smaller run: {ms['date']}, {ms['database_version']}, commit `{ms['commit']}`",
         f"- Larger run: {ml['date']}, {ml['database_version']}, commit `{ml['commit']}`",
         f"- Check: p50 with one client at factor {ml['factor']} ≤ {MAX_GROWTH} × p50 at factor {ms['factor']}, "
-        "and the same number of queries per request.",
+        "and the same number of queries per request. The workers' CPU per request is shown too: on a shared "
+        "machine it is steadier than latency (compare the floor page's p50 in both runs to see the noise).",
         "",
-        f"| page | kind | p50 F{ms['factor']} (ms) | p50 F{ml['factor']} (ms) | growth | queries | rows | check |",
-        "|---|---|---|---|---|---|---|---|",
+        f"| page | kind | p50 F{ms['factor']} (ms) | p50 F{ml['factor']} (ms) | growth | CPU ms/req | queries | rows "
+        "| check |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         if r.get("missing"):
-            lines.append(f"| {r['page']} | {r['kind']} | | | | | | not in the larger run |")
+            lines.append(f"| {r['page']} | {r['kind']} | | | | | | | not in the larger run |")
             continue
         queries = _f(r["q_small"], "{:g}") + ("" if r["q_small"] == r["q_large"] else f" → {_f(r['q_large'], '{:g}')}")
         rws = f"{_f(r['rows_small'], '{:g}')} → {_f(r['rows_large'], '{:g}')}"
         check = "✓" if not r["misses"] else "✗ " + "; ".join(r["misses"])
+        cpu = f"{_f(r['cpu_small'])} → {_f(r['cpu_large'])}"
         lines.append(f"| {r['page']} | {r['kind']} | {_f(r['p50_small'])} | {_f(r['p50_large'])} | "
-                     f"{_f(r['ratio'], '×{:.2f}')} | {queries} | {rws} | {check} |")
+                     f"{_f(r['ratio'], '×{:.2f}')} | {cpu} | {queries} | {rws} | {check} |")
     failed = sum(1 for r in rows if r.get("misses"))
     lines += ["", f"{failed} of {len(rows)} pages fail the growth check."]
     return "\n".join(lines) + "\n"
