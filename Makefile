@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := portal
 
-.PHONY: run test install translations catalogs check-i18n lint clean serve-prod scan
+.PHONY: run test install translations catalogs check-i18n lint clean serve-prod scan bench bench-compare
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -59,6 +59,22 @@ scan: translations $(SCAN_STAMP)
 	rm -rf scan/results
 	$(BIN)/python tools/scan.py --scan-venv $(SCAN_VENV) $(SCAN_ARGS)
 	$(BIN)/python tools/scan_report.py
+
+# Load benchmark of the main pages (bench/README.md): make bench BENCH_DB=sqlite|postgresql FACTOR=0.1 DURATION=5
+# PostgreSQL needs BENCH_DATABASE_URL=postgresql+psycopg://… (a scratch database: it is filled and written to).
+BENCH_DB ?= sqlite
+FACTOR ?= 0.1
+DURATION ?= 5
+CLIENTS ?= 1,8
+BENCH_WORKERS ?= 2
+BENCH_ARGS ?=
+bench: translations
+	$(BIN)/python bench/run.py --db $(BENCH_DB) --factor $(FACTOR) --duration $(DURATION) --clients $(CLIENTS) \
+		--workers $(BENCH_WORKERS) $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL)) $(BENCH_ARGS)
+
+# Growth from F=0.1 to F=1: make bench-compare SMALL=bench/results/…-F0.1.json LARGE=bench/results/…-F1.json
+bench-compare: install
+	$(BIN)/python bench/compare.py $(SMALL) $(LARGE)
 
 clean:
 	rm -rf $(VENV) $(SCAN_VENV) build *.egg-info

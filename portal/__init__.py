@@ -43,7 +43,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = cfg.instance_secret(app.instance_path)
     cfg.check_secret(app)
 
+    from . import bench
+
+    bench.prepare_config(app)  # benchmark support: off (and free) unless configured
     register_extensions(app)
+    bench.init_app(app)
     register_features(app)
     register_hooks(app)
     register_commands(app)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -71,7 +72,7 @@ def _file_identity(path: str):
 
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_conn, record):  # pragma: no cover - exercised through the engine
-    if type(dbapi_conn).__module__.startswith("sqlite3"):
+    if isinstance(dbapi_conn, sqlite3.Connection):  # the benchmark's counting connection is one too
         # Let SQLAlchemy emit BEGIN itself (pysqlite's own handling would defer it).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
