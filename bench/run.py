@@ -300,7 +300,24 @@ def pages_for(found, sessions) -> list[Target]:
         Target("customers export XLSX", "director", "/customers/export.xlsx", "export"),
         Target("orders/contracts export XLSX", "director", "/contracts/export.xlsx", "export"),
     ]
-    return pages
+    return with_fragments(pages, sessions)
+
+
+def with_fragments(pages: list[Target], sessions) -> list[Target]:
+    """Each page followed by the fragments htmx loads into it on arrival (the home page's panels, the
+    profile's archive sections): a browser asks for them at once, so each is measured as a page."""
+    import re
+
+    out = []
+    for target in pages:
+        out.append(target)
+        if target.method != "GET" or target.role is None or target.kind not in ("home", "detail"):
+            continue
+        _resp, html = sessions[target.role].request("GET", target.path)
+        for part in re.findall(r'hx-get="([^"]+)" hx-trigger="load"', html.decode("utf-8", "replace")):
+            name = part.rstrip("/").rsplit("/", 1)[-1]
+            out.append(Target(f"{target.name} › {name}", target.role, part.replace("&amp;", "&"), target.kind))
+    return out
 
 
 def start_attempt(found, session: Session):

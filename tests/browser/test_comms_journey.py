@@ -70,7 +70,7 @@ def test_difficulty_escalated_and_answered_by_gm(page, world):
 
     _switch(page, "the_gm")
     page.goto("/")
-    assert page.locator("text=客户要求延长账期").count() >= 1  # on the GM's escalations panel
+    page.locator("text=客户要求延长账期").first.wait_for()  # on the GM's escalations panel (htmx)
     page.goto(thread_url)
     assert page.locator("text=恒瑞医药要求 120 天账期。").count() == 1  # the history stays
     page.fill("#thread-conversation textarea[name=body]", "可以给 90 天。")
