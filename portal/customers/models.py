@@ -224,6 +224,7 @@ class Activity(db.Model):
         Index("ix_activity_owner_kind_occurred", "owner_id", "kind", "occurred_at"),
         Index("ix_activity_customer_occurred", "customer_id", "occurred_at"),
         Index("ix_activity_followup_open", "owner_id", "follow_up_done", "follow_up_on"),
+        Index("ix_activity_team_followup_open", "team_id", "follow_up_done", "follow_up_on"),  # director's panel
     )
 
 

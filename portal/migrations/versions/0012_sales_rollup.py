@@ -1,4 +1,4 @@
-"""sales rollup: actual figures per month and (team, rep), kept current on every write; pipeline index
+"""sales rollup: actual figures per month and (team, rep), kept current on every write; indexes for the pipeline and the team's open follow-ups
 
 Revision ID: 0012_sales_rollup
 Revises: 0011_pool
@@ -30,6 +30,8 @@ def upgrade():
     op.create_index('ix_sales_month_owner_month', 'sales_month', ['owner_id', 'month'], unique=False)
     op.create_index('ix_sales_month_team_month', 'sales_month', ['team_id', 'month'], unique=False)
     op.create_index('ix_opportunity_status_close', 'opportunity', ['status', 'expected_close'], unique=False)
+    op.create_index('ix_activity_team_followup_open', 'activity', ['team_id', 'follow_up_done', 'follow_up_on'],
+                    unique=False)
     # Fill it from what is already there (the same code that rebuilds it on demand).
     from sqlalchemy.orm import Session
 
@@ -41,6 +43,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_activity_team_followup_open', table_name='activity')
     op.drop_index('ix_opportunity_status_close', table_name='opportunity')
     op.drop_index('ix_sales_month_team_month', table_name='sales_month')
     op.drop_index('ix_sales_month_owner_month', table_name='sales_month')
