@@ -158,8 +158,15 @@ def _check(page, label: str, url: str, lang: str, found: list, blocking: list, e
 
 
 def _sign_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/login")
+    # The previous page's htmx requests (home panels) refresh the session cookie when they answer:
+    # let them finish before the cookies go, and try again if one still slipped in.
+    page.wait_for_load_state("networkidle")
+    for _attempt in range(3):
+        page.context.clear_cookies()
+        page.goto("/login")
+        if page.locator("input[name=username]").count():
+            break
+        page.wait_for_load_state("networkidle")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     with page.expect_navigation():
