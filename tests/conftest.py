@@ -230,15 +230,17 @@ def count_queries(app):
     return counting
 
 
-def with_fragments(client, url: str) -> str:
-    """A page as a browser shows it: the page and every fragment htmx loads into it on arrival."""
+def fragment_urls(html: str) -> list[str]:
+    """The URLs htmx loads into a page on arrival (home panels, profile sections)."""
     import re
 
+    return [u.replace("&amp;", "&") for u in re.findall(r'hx-get="([^"]+)" hx-trigger="load"', html)]
+
+
+def with_fragments(client, url: str) -> str:
+    """A page as a browser shows it: the page and every fragment htmx loads into it on arrival."""
     html = client.get(url).get_data(as_text=True)
-    parts = [html]
-    for part in re.findall(r'hx-get="([^"]+)" hx-trigger="load"', html):
-        parts.append(client.get(part.replace("&amp;", "&")).get_data(as_text=True))
-    return "\n".join(parts)
+    return "\n".join([html] + [client.get(part).get_data(as_text=True) for part in fragment_urls(html)])
 
 
 def home_html(client) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from conftest import _empty_tables, sign_in
+from conftest import _empty_tables, fragment_urls, sign_in
 from sqlalchemy import select
 
 from portal.core.db import db
@@ -82,8 +82,8 @@ def _measure(client, count_queries) -> dict[tuple[str, str], int]:
         out[(role, url)] = n
         # The fragments htmx loads into the page on arrival (home panels, profile sections).
         html = client.get(url).get_data(as_text=True)
-        for part in re.findall(r'hx-get="([^"]+)" hx-trigger="load"', html):
-            status, n = _count(client, count_queries, part.replace("&amp;", "&"))
+        for part in fragment_urls(html):
+            status, n = _count(client, count_queries, part)
             assert status == 200, (role, part, status)
             out[(role, part)] = n
     # The quiz attempt page and one answer save (htmx), as the benchmark drives them.

@@ -9,11 +9,15 @@ from .db import db
 MAX_PAGE = 1_000_000
 
 
+def _page_arg(arg: str = "page") -> int:
+    """The page asked for: 1 when absent or nonsense; capped, since ?page=10**30 would overflow OFFSET."""
+    page = request.args.get(arg, 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)
+
+
 def paginate(stmt, per_page: int | None = None):
-    page = request.args.get("page", 1, type=int) or 1
     per_page = per_page or current_app.config["PER_PAGE"]
-    # ?page=10**30 would overflow the database's OFFSET: any page past the end is an empty page.
-    return db.paginate(stmt, page=min(max(page, 1), MAX_PAGE), per_page=per_page, max_per_page=200, error_out=False)
+    return db.paginate(stmt, page=_page_arg(), per_page=per_page, max_per_page=200, error_out=False)
 
 
 class _ListPagination(Pagination):
@@ -32,6 +36,5 @@ class _ListPagination(Pagination):
 
 def paginate_list(rows: list, per_page: int | None = None, arg: str = "page"):
     """A page of ``rows`` (``?<arg>=`` picks it) with the same interface as ``paginate``."""
-    page = request.args.get(arg, 1, type=int) or 1
-    return _ListPagination(rows, page=min(max(page, 1), MAX_PAGE), per_page=per_page or current_app.config["PER_PAGE"],
+    return _ListPagination(rows, page=_page_arg(arg), per_page=per_page or current_app.config["PER_PAGE"],
                            max_per_page=200, error_out=False)

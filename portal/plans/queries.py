@@ -104,38 +104,17 @@ class MeasureStatus:
 
 # Targets -------------------------------------------------------------------------------------
 
-def _target_key(group: str):
-    return {"team": Target.team_id, "rep": Target.owner_id}.get(group)
-
-
 def target_totals(period: Period, group: str = "company", ids=None) -> dict:
     """{key: {measure: (base, sprint, challenge)}} for a period.
 
     A target set for the period itself wins; otherwise the sum of the largest smaller periods inside it
     (the quarters of a year, or its months) stands in.
     """
-    key = _target_key(group)
-    cols = [Target.period_kind, Target.measure, type_coerce(func.sum(Target.base), Money()),
-            type_coerce(func.sum(Target.sprint), Money()), type_coerce(func.sum(Target.challenge), Money())]
-    stmt = select(*(([key] if key is not None else []) + cols)).where(
-        Target.scope == group, Target.period_start >= period.start, Target.period_end <= period.end)
-    if key is not None:
-        if ids is not None:
-            stmt = stmt.where(key.in_(list(ids) or [-1]))
-        stmt = stmt.group_by(key, Target.period_kind, Target.measure)
-    else:
-        stmt = stmt.group_by(Target.period_kind, Target.measure)
-    best: dict = {}
-    for row in db.session.execute(stmt):
-        k, rest = (row[0], row[1:]) if key is not None else (None, row)
-        kind, measure, base, sprint, challenge = rest
-        rank = KIND_RANK.get(kind, -1)
-        if rank > KIND_RANK[period.kind]:
-            continue
-        slot = best.setdefault(k, {})
-        if measure not in slot or rank > slot[measure][0]:
-            slot[measure] = (rank, (base, sprint, challenge))
-    return {k: {m: v[1] for m, v in slots.items()} for k, slots in best.items()}
+    restricted = group != "company" and ids is not None
+    ids = list(ids or [])
+    chosen = _targets_for([period], {group: None}, ids if group == "team" else [], ids if group == "rep" else [],
+                          restricted)[0]
+    return {key: measures for (_scope, key), measures in chosen.items()}
 
 
 def status_table(period: Period, group: str = "company", ids=None, today: date | None = None) -> dict:
@@ -389,6 +368,59 @@ def _counted_sum(col, cond):
     return func.sum(case((cond, col), else_=0))
 
 
+def _targets_for(periods, level_periods: dict, teams, reps, restricted: bool) -> list[dict]:
+    """[{(scope, key): {measure: (base, sprint, challenge)}} per period] in one query: for each period, the
+    targets of the largest period kind inside it (its own, else its quarters, else its months), summed.
+    ``level_periods`` names the scopes read, each for every period (None) or only some; ``restricted``
+    keeps team targets to ``teams`` and rep targets to ``reps``."""
+    cols = []
+    for p in periods:
+        inside = and_(Target.period_start >= p.start, Target.period_end <= p.end)
+        cols += [_counted(inside), _summed(Target.base, inside), _summed(Target.sprint, inside),
+                 _summed(Target.challenge, inside)]
+    wanted = {scope: [periods.index(p) for p in dict.fromkeys(ps)] if ps else list(range(len(periods)))
+              for scope, ps in level_periods.items()}
+    reach = []
+    for scope, indices in wanted.items():
+        span = _span([periods[i] for i in indices])
+        reach.append(and_(Target.scope == scope, Target.period_start >= span.start, Target.period_end <= span.end))
+    stmt = select(Target.scope, Target.team_id, Target.owner_id, Target.period_kind, Target.measure, *cols).where(
+        or_(*reach))
+    if restricted:
+        parts = ([and_(Target.scope == "team", Target.team_id.in_(teams))] if teams else []) + \
+                ([and_(Target.scope == "rep", Target.owner_id.in_(reps))] if reps else [])
+        stmt = stmt.where(or_(*parts) if parts else Target.team_id.in_([-1]))
+    stmt = stmt.group_by(Target.scope, Target.team_id, Target.owner_id, Target.period_kind, Target.measure)
+    best: list[dict] = [{} for _ in periods]
+    for row in db.session.execute(stmt):
+        scope, team_id, owner_id, kind, measure = row[:5]
+        key = (scope, {"company": None, "team": team_id, "rep": owner_id}.get(scope))
+        for i in wanted[scope]:
+            p = periods[i]
+            n, base, sprint, challenge = row[5 + 4 * i: 9 + 4 * i]
+            rank = KIND_RANK.get(kind, -1)
+            if not n or rank > KIND_RANK[p.kind]:
+                continue
+            slot = best[i].setdefault(key, {}).setdefault(measure, {})
+            if rank not in slot:
+                slot[rank] = [ZERO, ZERO, ZERO, False, False, False]
+            acc = slot[rank]
+            for j, value in enumerate((base, sprint, challenge)):
+                if value is not None:
+                    acc[j] += value
+                    acc[3 + j] = True
+    out = []
+    for slots in best:
+        chosen = {}
+        for key, measures in slots.items():
+            chosen[key] = {}
+            for measure, by_rank in measures.items():
+                acc = by_rank[max(by_rank)]
+                chosen[key][measure] = tuple(acc[j] if acc[3 + j] else None for j in range(3))
+        out.append(chosen)
+    return out
+
+
 class StatusCube:
     """Target status for several periods at every level (the company, each team, each rep) from six
     aggregate queries, whatever the number of periods, teams and reps shown on the page.
@@ -490,53 +522,7 @@ class StatusCube:
         return out
 
     def _fetch_targets(self, teams, reps) -> list[dict]:
-        """[{(scope, key): {measure: (base, sprint, challenge)}} per period], the same choice as target_totals."""
-        cols = []
-        for p in self.periods:
-            inside = and_(Target.period_start >= p.start, Target.period_end <= p.end)
-            cols += [_counted(inside), _summed(Target.base, inside), _summed(Target.sprint, inside),
-                     _summed(Target.challenge, inside)]
-        wanted = {scope: [self.periods.index(p) for p in dict.fromkeys(ps)] if ps else list(range(len(self.periods)))
-                  for scope, ps in self._level_periods.items()}
-        reach = []
-        for scope, indices in wanted.items():
-            span = _span([self.periods[i] for i in indices])
-            reach.append(and_(Target.scope == scope, Target.period_start >= span.start, Target.period_end <= span.end))
-        stmt = select(Target.scope, Target.team_id, Target.owner_id, Target.period_kind, Target.measure, *cols).where(
-            or_(*reach))
-        if self.restricted:
-            parts = ([and_(Target.scope == "team", Target.team_id.in_(teams))] if teams else []) + \
-                    ([and_(Target.scope == "rep", Target.owner_id.in_(reps))] if reps else [])
-            stmt = stmt.where(or_(*parts) if parts else Target.team_id.in_([-1]))
-        stmt = stmt.group_by(Target.scope, Target.team_id, Target.owner_id, Target.period_kind, Target.measure)
-        best: list[dict] = [{} for _ in self.periods]
-        for row in db.session.execute(stmt):
-            scope, team_id, owner_id, kind, measure = row[:5]
-            key = (scope, {"company": None, "team": team_id, "rep": owner_id}.get(scope))
-            for i in wanted[scope]:
-                p = self.periods[i]
-                n, base, sprint, challenge = row[5 + 4 * i: 9 + 4 * i]
-                rank = KIND_RANK.get(kind, -1)
-                if not n or rank > KIND_RANK[p.kind]:
-                    continue
-                slot = best[i].setdefault(key, {}).setdefault(measure, {})
-                if rank not in slot:
-                    slot[rank] = [ZERO, ZERO, ZERO, False, False, False]
-                acc = slot[rank]
-                for j, value in enumerate((base, sprint, challenge)):
-                    if value is not None:
-                        acc[j] += value
-                        acc[3 + j] = True
-        out = []
-        for slots in best:
-            chosen = {}
-            for key, measures in slots.items():
-                chosen[key] = {}
-                for measure, by_rank in measures.items():
-                    acc = by_rank[max(by_rank)]
-                    chosen[key][measure] = tuple(acc[j] if acc[3 + j] else None for j in range(3))
-            out.append(chosen)
-        return out
+        return _targets_for(self.periods, self._level_periods, teams, reps, self.restricted)
 
     def _index(self, period: Period) -> int:
         return self.periods.index(period)

@@ -26,6 +26,14 @@ _WATCHED = {
     "Customer": ("activated_at", "team_id", "activated_by_id"),
 }
 
+# The date, team and rep that place a row in its (month, team, rep) cell.
+_CELL_COLUMNS = {
+    "Order": ("ordered_on", "team_id", "owner_id"),
+    "Contract": ("signed_on", "team_id", "owner_id"),
+    "Payment": ("paid_on", "team_id", "owner_id"),
+    "Customer": ("activated_at", "team_id", "activated_by_id"),
+}
+
 
 def month_of(day) -> date | None:
     if day is None:
@@ -36,11 +44,9 @@ def month_of(day) -> date | None:
 
 
 def _cell(kind: str, values: dict):
-    day = values["activated_at" if kind == "Customer" else
-                  {"Order": "ordered_on", "Contract": "signed_on", "Payment": "paid_on"}[kind]]
-    owner = values["activated_by_id" if kind == "Customer" else "owner_id"]
+    day, team_id, owner_id = (values[c] for c in _CELL_COLUMNS[kind])
     month = month_of(day)
-    return None if month is None else (month, values["team_id"] or 0, owner or 0)
+    return None if month is None else (month, team_id or 0, owner_id or 0)
 
 
 def _touched(obj, kind: str) -> bool:
@@ -56,13 +62,6 @@ def _kind(obj) -> str | None:
             return cls.__name__
     return None
 
-
-_CELL_COLUMNS = {
-    "Order": ("ordered_on", "team_id", "owner_id"),
-    "Contract": ("signed_on", "team_id", "owner_id"),
-    "Payment": ("paid_on", "team_id", "owner_id"),
-    "Customer": ("activated_at", "team_id", "activated_by_id"),
-}
 
 
 def _cell_from_row(kind: str, row) -> tuple | None:

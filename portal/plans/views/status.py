@@ -57,14 +57,9 @@ def _title(scope, team_id, rep_id) -> str:
     return rep.display_name if rep else "—"
 
 
-def ranked(period: Period, group: str, members: list, measure: str = "sales", cube=None) -> list[dict]:
-    """Teams or reps with their status, best completion first (one set of status queries for all of them,
-    or the page's cube when it already holds them)."""
-    ids = [m.id for m in members]
-    if cube is not None:
-        table = cube.table(period, group, ids)
-    else:
-        table = queries.status_table(period, group, ids) if members else {}
+def ranked(period: Period, group: str, members: list, cube, measure: str = "sales") -> list[dict]:
+    """Teams or reps with their status from the page's ``StatusCube``, best completion first."""
+    table = cube.table(period, group, [m.id for m in members])
     rows = []
     for m in members:
         status = table.get(m.id, {})
