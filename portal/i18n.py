@@ -1,13 +1,15 @@
 """Languages and locale formatting: which locale a request uses, and the template filters."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from babel import support
-from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session, url_for
-from flask_babel import Domain, format_date, format_datetime, format_decimal, get_locale
+from babel.numbers import get_decimal_symbol, get_group_symbol
+from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, session, url_for
+from flask_babel import Domain, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -108,19 +110,48 @@ def set_language():
 
 
 # Formatting ----------------------------------------------------------------------------------
+# A status page or a list formats hundreds of figures and dates. Babel's format_decimal parses its
+# pattern and looks the locale up on every call; the patterns used here are all "#,##0" with a fixed
+# number of decimals, which Python's own format gives digit for digit (half-even rounding, groups of
+# three), so only the locale's two symbols are taken from Babel, once per locale.
+
+@lru_cache(maxsize=16)
+def _symbols(locale: str) -> dict:
+    return {ord("."): get_decimal_symbol(locale), ord(","): get_group_symbol(locale)}
+
+
+def _grouped(value, digits: int) -> str:
+    """``value`` as Babel's format_decimal(value, "#,##0.00…") would write it in the reader's locale."""
+    if isinstance(value, float):
+        value = Decimal(repr(value))  # the figure as written, as Babel takes a float
+    text = format(value, f",.{digits}f")
+    symbols = _symbols(str(get_locale() or "zh_CN"))
+    return text if symbols == _PLAIN else text.translate(symbols)
+
+
+_PLAIN = {ord("."): ".", ord(","): ","}
+
+
+def _money_style() -> str | None:
+    """The reader's money style, looked up once per request (a page formats many amounts)."""
+    if not has_request_context():
+        return None
+    if "_money_style" not in g:
+        g._money_style = current_user.money_style if current_user and current_user.is_authenticated else None
+    return g._money_style
+
 
 def money(value, style: str | None = None) -> str:
     """¥1,234,567.00, or 123.46 万元 for a Chinese reader who prefers it for large figures."""
     if value is None or value == "":
         return "—"
     amount = to_money(value)
-    if style is None and current_user and current_user.is_authenticated:
-        style = current_user.money_style
-    locale = str(get_locale() or "zh_CN")
-    if style == "wan" and locale.startswith("zh") and abs(amount) >= 10000:
-        return _("%(amount)s 万元", amount=format_decimal(amount / Decimal(10000), format="#,##0.00"))
+    if style is None:
+        style = _money_style()
+    if style == "wan" and abs(amount) >= 10000 and str(get_locale() or "zh_CN").startswith("zh"):
+        return _("%(amount)s 万元", amount=_grouped(amount / Decimal(10000), 2))
     sign = "-" if amount < 0 else ""
-    return f"{sign}¥{format_decimal(abs(amount), format='#,##0.00')}"
+    return f"{sign}¥{_grouped(abs(amount), 2)}"
 
 
 def fmt_date(value) -> str:
@@ -129,26 +160,28 @@ def fmt_date(value) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(company_tz()).date()
     # ISO dates in both languages (the glossary's rule): 2026-11-26.
-    return format_date(value, format="yyyy-MM-dd") if isinstance(value, date) else str(value)
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def fmt_datetime(value) -> str:
+    """The moment in the company's time zone (a naive value is UTC, as Flask-Babel takes it)."""
     if value is None:
         return "—"
-    return format_datetime(value, format="yyyy-MM-dd HH:mm")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(company_tz()).strftime("%Y-%m-%d %H:%M")
 
 
 def fmt_number(value, digits: int = 0) -> str:
     if value is None:
         return "—"
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern)
+    return _grouped(value, digits)
 
 
 def fmt_percent(value) -> str:
     if value is None:
         return "—"
-    return format_decimal(value, format="#,##0.0") + "%"
+    return _grouped(value, 1) + "%"
 
 
 def init_app(app: Flask) -> None:

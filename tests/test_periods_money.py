@@ -89,3 +89,31 @@ def test_money_column_is_exact_on_every_database(app, world):
     db.session.commit()
     total = db.session.scalar(select(func.sum(Order.amount)))
     assert total == D("1.00") and isinstance(total, D)
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_figures_are_written_as_babel_writes_them(app, locale):
+    """The template filters format without Babel's pattern parser; they must agree with it exactly."""
+    import random
+
+    import flask_babel
+    from babel.numbers import format_decimal
+
+    from portal import i18n
+
+    rng = random.Random(3)
+    values = [D("0.125"), D("2.675"), D("-1234567.005"), D("0.005"), D("-0.004"), 0, 7, 2.675, 1e7, -0.5]
+    values += [D(rng.randrange(-10**12, 10**12)) / 1000 for _ in range(2000)]
+    with app.test_request_context(headers={"Accept-Language": locale.replace("_", "-")}):
+        flask_babel.refresh()
+        chosen = str(flask_babel.get_locale())
+        for v in values:
+            assert i18n.fmt_number(v, 2) == format_decimal(v, format="#,##0.00", locale=chosen)
+            assert i18n.fmt_number(v) == format_decimal(v, format="#,##0", locale=chosen)
+            assert i18n.fmt_percent(v) == format_decimal(v, format="#,##0.0", locale=chosen) + "%"
+        moments = [datetime(2026, 11, 26, 16, 5, tzinfo=UTC), datetime(2026, 3, 31, 16, 30),
+                   datetime(1999, 12, 31, 23, 59, tzinfo=ZoneInfo("America/New_York"))]
+        for moment in moments:
+            assert i18n.fmt_datetime(moment) == flask_babel.format_datetime(moment, format="yyyy-MM-dd HH:mm")
+        assert i18n.fmt_date(date(2026, 1, 5)) == flask_babel.format_date(date(2026, 1, 5), format="yyyy-MM-dd")
+        assert i18n.money(D("-1234.5")) == "-¥1,234.50"

@@ -13,14 +13,25 @@ from portal.contracts.models import Contract, Order, Payment
 from portal.core.db import db
 from portal.core.periods import Period
 from portal.plans import rollup
-from portal.plans.models import MEASURES, SalesMonth
+from portal.plans.models import MEASURES, SalesMonth, SalesMonthTeam
 from portal.plans.queries import StatusCube
 
 
+def _figures(r) -> tuple:
+    return (r.sales, r.orders, r.gross_profit, r.contracts, r.payments, r.new_customers)
+
+
 def table_now() -> dict:
-    return {(r.month, r.team_id, r.owner_id): (r.sales, r.orders, r.gross_profit, r.contracts, r.payments,
-                                               r.new_customers)
-            for r in db.session.scalars(select(SalesMonth))}
+    cells = {(r.month, r.team_id, r.owner_id): _figures(r) for r in db.session.scalars(select(SalesMonth))}
+    teams = {(r.month, r.team_id): _figures(r) for r in db.session.scalars(select(SalesMonthTeam))}
+    # The team totals are the sums of their cells, written with them.
+    summed: dict = {}
+    for (month, team_id, _owner), figures in cells.items():
+        slot = summed.setdefault((month, team_id), [0] * 6)
+        for i, v in enumerate(figures):
+            slot[i] += v
+    assert {k: tuple(v) for k, v in summed.items()} == teams
+    return {"cells": cells, "teams": teams}
 
 
 def assert_current():

@@ -7,8 +7,19 @@ bp = Blueprint("plans", __name__, url_prefix="/plans")
 def init_app(app):
     from flask_babel import lazy_gettext as _l
 
+    from ..i18n import fmt_number, money
     from ..ui import register_nav
     from . import demo, panels  # noqa: F401 - registers panels and demo data
+
+    # A measure's figure: money for amounts, whole numbers for counts (a rate keeps one decimal).
+    # Python functions rather than template macros: a status page writes hundreds of them.
+    @app.template_global("fig")
+    def fig(status, value):
+        return "—" if value is None else (money(value) if status.is_money else fmt_number(value))
+
+    @app.template_global("rate")
+    def rate(status, value):
+        return "—" if value is None else (money(value) if status.is_money else fmt_number(value, 1))
 
     register_nav("plans.overview", _l("Sales status"), {"director", "gm"}, order=30)
     register_nav("plans.status", _l("My targets"), {"rep"}, order=30)

@@ -180,7 +180,18 @@ class Expense(db.Model):
         return self.approval_status in (None, "approved")
 
 
-class SalesMonth(db.Model):
+class SalesFigures:
+    """The six actual figures a rollup cell holds."""
+
+    sales: Mapped[Decimal] = mapped_column(Money)
+    orders: Mapped[int] = mapped_column(Integer)
+    gross_profit: Mapped[Decimal] = mapped_column(Money)  # orders whose cost is known
+    contracts: Mapped[Decimal] = mapped_column(Money)  # signed (not draft, not terminated) by signing date
+    payments: Mapped[Decimal] = mapped_column(Money)
+    new_customers: Mapped[int] = mapped_column(Integer)  # by the rep who activated them
+
+
+class SalesMonth(SalesFigures, db.Model):
     """Actual figures per calendar month and (team, rep): what target status sums for the company and
     its teams instead of every order, contract, payment and activated customer of the period.
 
@@ -196,9 +207,13 @@ class SalesMonth(db.Model):
     month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month
     team_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     owner_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    sales: Mapped[Decimal] = mapped_column(Money)
-    orders: Mapped[int] = mapped_column(Integer)
-    gross_profit: Mapped[Decimal] = mapped_column(Money)  # orders whose cost is known
-    contracts: Mapped[Decimal] = mapped_column(Money)  # signed (not draft, not terminated) by signing date
-    payments: Mapped[Decimal] = mapped_column(Money)
-    new_customers: Mapped[int] = mapped_column(Integer)  # by the rep who activated them
+
+
+class SalesMonthTeam(SalesFigures, db.Model):
+    """The same figures per month and team (the sum of the team's ``SalesMonth`` cells, rewritten with
+    them): company and team totals read twenty rows a year instead of one per rep and month."""
+
+    __tablename__ = "sales_month_team"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 0: no team

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, func, or_, select, type_coerce
+from sqlalchemy import and_, case, func, null, or_, select, type_coerce
 from sqlalchemy.orm import joinedload
 
 from ..core.db import db
@@ -335,22 +335,27 @@ def _span(periods) -> Period:
     return Period("span", min(p.start for p in periods), max(p.end for p in periods))
 
 
-def _cells(model, team_col, owner_col, date_col, periods, measures, who, *where, utc=False) -> list[dict]:
-    """One GROUP BY (team, owner) query with each measure summed once per period (CASE inside SUM).
+def _cells(model, team_col, owner_col, date_col, periods, measures, who, *where, utc=False,
+           grain: str = "rep") -> list[dict]:
+    """One GROUP BY query with each measure summed once per period (CASE inside SUM).
 
     Answers [{(team id, owner id): (value per measure)} per period]. ``measures`` maps a condition to the
-    columns summed under it; ``who`` restricts the rows to some teams or owners.
+    columns summed under it; ``who`` restricts the rows to some teams or owners. ``grain`` is the finest
+    level the page shows: "rep" groups by (team, owner), "team" by team (owner None), "company" not at
+    all, so a company figure reads one row whatever the number of teams and reps.
     """
     span = _span(periods)
     cols = []
     for p in periods:
         cols += measures(_within(date_col, p, utc))
-    stmt = select(team_col, owner_col, *cols).where(_within(date_col, span, utc), *where)
+    keys = {"rep": [team_col, owner_col], "team": [team_col], "company": []}[grain]
+    fill = [null(), null()][:2 - len(keys)]
+    stmt = select(*keys, *fill, *cols).where(_within(date_col, span, utc), *where)
     if who is not None:
         stmt = stmt.where(who(team_col, owner_col))
     width = len(cols) // len(periods)
     out: list[dict] = [{} for _ in periods]
-    for row in db.session.execute(stmt.group_by(team_col, owner_col)):
+    for row in db.session.execute(stmt.group_by(*keys) if keys else stmt):
         for i in range(len(periods)):
             out[i][(row[0], row[1])] = row[2 + i * width: 2 + (i + 1) * width]
     return out
@@ -444,9 +449,11 @@ class StatusCube:
         self._level_periods = levels
 
         self.periods = list(dict.fromkeys(periods))
+        self.grain = next(g for g in ("rep", "team", "company") if g in levels)
         self.today = today or local_today()
         self.restricted = team_ids is not None or rep_ids is not None
         teams, reps = list(team_ids or []), list(rep_ids or [])
+        self._rep_ids = reps
 
         def who(team_col, owner_col):
             if not self.restricted:
@@ -464,7 +471,7 @@ class StatusCube:
             actuals = self._from_sources(rows_of)
         pipeline = _cells(Opportunity, Opportunity.team_id, Opportunity.owner_id, Opportunity.expected_close, ps,
                           lambda c: [_summed(Opportunity.amount * Opportunity.probability, c)],
-                          rows_of, Opportunity.status == "open")
+                          rows_of, Opportunity.status == "open", grain=self.grain)
         for i, cells in enumerate(actuals):
             for key, (weighted,) in pipeline[i].items():
                 cells.setdefault(key, {})["_pipeline"] = weighted or ZERO
@@ -472,13 +479,17 @@ class StatusCube:
         self._targets = self._fetch_targets(teams, reps)
 
     def _from_rollup(self, who) -> list[dict]:
-        """[{(team, rep): {measure: value}} per period] from the monthly rollup (one query)."""
-        from .models import SalesMonth as M
+        """[{(team, rep): {measure: value}} per period] from the monthly rollup (one query): the team
+        totals when no rep is shown (a year of the company is then 12 rows a team, not 12 a rep)."""
+        from .models import SalesMonth, SalesMonthTeam
 
         measures = ("sales", "orders", "gross_profit", "contracts", "payments", "new_customers")
-        rows = _cells(M, M.team_id, M.owner_id, M.month, self.periods, lambda c: [
+        by_team = self.grain != "rep" and not self._rep_ids
+        M = SalesMonthTeam if by_team else SalesMonth  # noqa: N806 - a model
+        owner_col = null() if by_team else M.owner_id
+        rows = _cells(M, M.team_id, owner_col, M.month, self.periods, lambda c: [
             _summed(M.sales, c), _counted_sum(M.orders, c), _summed(M.gross_profit, c), _summed(M.contracts, c),
-            _summed(M.payments, c), _counted_sum(M.new_customers, c)], who)
+            _summed(M.payments, c), _counted_sum(M.new_customers, c)], who, grain=self.grain)
         out = []
         for per_period in rows:
             cells = {}
@@ -499,14 +510,14 @@ class StatusCube:
         orders = _cells(Order, Order.team_id, Order.owner_id, Order.ordered_on, ps, lambda c: [
             _summed(Order.amount, c), _counted(c),
             _summed(Order.amount - Order.cost, and_(c, Order.cost.is_not(None)))],
-            rows_of)
+            rows_of, grain=self.grain)
         signed = _cells(Contract, Contract.team_id, Contract.owner_id, Contract.signed_on, ps,
                         lambda c: [_summed(Contract.amount, c)], rows_of,
-                        Contract.status.in_(SIGNED_STATUSES))
+                        Contract.status.in_(SIGNED_STATUSES), grain=self.grain)
         paid = _cells(Payment, Payment.team_id, Payment.owner_id, Payment.paid_on, ps,
-                      lambda c: [_summed(Payment.amount, c)], rows_of)
+                      lambda c: [_summed(Payment.amount, c)], rows_of, grain=self.grain)
         customers = _cells(Customer, Customer.team_id, Customer.activated_by_id, Customer.activated_at, ps,
-                           lambda c: [_counted(c)], rows_of, utc=True)
+                           lambda c: [_counted(c)], rows_of, utc=True, grain=self.grain)
         out = []
         for i in range(len(ps)):
             cells: dict = {}

@@ -3,20 +3,21 @@
 Target status for the company or a team over a quarter or a year would otherwise sum hundreds of
 thousands of orders per page view. Every flush that adds, changes or deletes an order, contract,
 payment or a customer's activation rewrites the (month, team, rep) cells it touched from the source
-rows, in the same transaction, so the rollup can never disagree with what it sums. Core statements
+rows, in the same transaction, so the rollup can never disagree with what it sums; the team totals of those months
+(``SalesMonthTeam``) are then summed again from the cells. Core statements
 that bypass the ORM must call ``refresh_cells`` themselves (none touches these columns today).
 """
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, delete, event, func, insert, select, type_coerce
+from sqlalchemy import and_, delete, event, func, insert, or_, select, type_coerce
 from sqlalchemy.orm import Session, attributes
 
 from ..core.money import ZERO
 from ..core.periods import Period, to_local
 from ..core.types import Money
-from .models import SalesMonth
+from .models import SalesMonth, SalesMonthTeam
 
 # The columns of each source that decide which cell a row counts in, or what it adds there.
 _WATCHED = {
@@ -160,10 +161,44 @@ def refresh_cells(session, cells) -> None:
                             for k, v in zip(_FIGURES, values, strict=True)}})
     if rows:
         session.execute(insert(table), rows)
+    refresh_team_cells(session, {(month, team_id) for month, team_id, _owner in cells})
+
+
+def _team_sums(where=None):
+    """SELECT month, team, the six figures summed over the team's cells (for INSERT … SELECT)."""
+    m = SalesMonth.__table__.c
+    stmt = select(m.month, m.team_id, *[func.sum(m[f]) for f in _FIGURES]).group_by(m.month, m.team_id)
+    return stmt.where(where) if where is not None else stmt
+
+
+def refresh_team_cells(session, keys) -> None:
+    """Rewrite the (month, team) totals from their rep cells: one DELETE and one INSERT … SELECT."""
+    if not keys:
+        return
+    team = SalesMonthTeam.__table__
+    m = SalesMonth.__table__.c
+    which = or_(*[and_(team.c.month == month, team.c.team_id == team_id) for month, team_id in keys])
+    session.execute(delete(team).where(which))
+    cells = or_(*[and_(m.month == month, m.team_id == team_id) for month, team_id in keys])
+    session.execute(insert(team).from_select(["month", "team_id", *_FIGURES], _team_sums(cells)))
+
+
+def rebuild_team_cells(session) -> None:
+    """Recompute every (month, team) total from the rep cells."""
+    team = SalesMonthTeam.__table__
+    session.execute(delete(team))
+    session.execute(insert(team).from_select(["month", "team_id", *_FIGURES], _team_sums()))
 
 
 def rebuild(session) -> int:
-    """Recompute the whole rollup from the source rows (after a bulk load or to check it). Returns cells."""
+    """Recompute the whole rollup from the source rows, then its team totals. Returns the rep cells."""
+    n = rebuild_cells(session)
+    rebuild_team_cells(session)
+    return n
+
+
+def rebuild_cells(session) -> int:
+    """Recompute the (month, team, rep) cells from the source rows (after a bulk load or to check them)."""
     from ..contracts.models import SIGNED_STATUSES, Contract, Order, Payment
     from ..customers.models import Customer
 

@@ -35,10 +35,10 @@ def upgrade():
     # Fill it from what is already there (the same code that rebuilds it on demand).
     from sqlalchemy.orm import Session
 
-    from portal.plans.rollup import rebuild
+    from portal.plans.rollup import rebuild_cells
 
     session = Session(bind=op.get_bind())
-    rebuild(session)
+    rebuild_cells(session)
     session.flush()
 
 
