@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -33,6 +34,13 @@ def spreadsheet_safe(value):
 def render_markdown(source: str | None) -> Markup:
     if not source:
         return Markup("")
+    return _rendered(source)
+
+
+@lru_cache(maxsize=4096)
+def _rendered(source: str) -> Markup:
+    """The same text always gives the same HTML: a thread of fifty replies, read again and again,
+    is parsed once per worker (the cache holds the most recently read texts)."""
     html = _md.render(source)
     clean = nh3.clean(
         html,

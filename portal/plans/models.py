@@ -173,7 +173,9 @@ class Expense(db.Model):
     owner = relationship("User", foreign_keys=[owner_id])
     category: Mapped[BudgetCategory] = relationship()
 
-    __table_args__ = (Index("ix_expense_team_cat_day", "team_id", "category_id", "spent_on"),)
+    __table_args__ = (Index("ix_expense_team_cat_day", "team_id", "category_id", "spent_on"),
+                      # a period's spending per team (budget vs actual) read from the index alone
+                      Index("ix_expense_team_day", "team_id", "spent_on", "approval_status", "amount"))
 
     @property
     def counts_as_spent(self) -> bool:

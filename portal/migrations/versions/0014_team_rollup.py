@@ -1,4 +1,4 @@
-"""team rollup: actual figures per month and team (sums of the sales_month cells); a covering index for the pipeline sums
+"""team rollup: actual figures per month and team (sums of the sales_month cells); covering indexes for the pipeline and spending sums
 
 Revision ID: 0014_team_rollup
 Revises: 0013_versions
@@ -29,6 +29,8 @@ def upgrade():
     op.drop_index('ix_opportunity_status_close', table_name='opportunity')
     op.create_index('ix_opportunity_open_pipeline', 'opportunity',
                     ['status', 'expected_close', 'team_id', 'owner_id', 'amount', 'probability'], unique=False)
+    op.create_index('ix_expense_team_day', 'expense', ['team_id', 'spent_on', 'approval_status', 'amount'],
+                    unique=False)
     from sqlalchemy.orm import Session
 
     from portal.plans.rollup import rebuild_team_cells
@@ -39,6 +41,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_expense_team_day', table_name='expense')
     op.drop_index('ix_opportunity_open_pipeline', table_name='opportunity')
     op.create_index('ix_opportunity_status_close', 'opportunity', ['status', 'expected_close'], unique=False)
     op.drop_table('sales_month_team')

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from flask import abort, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -19,10 +20,12 @@ from ..forms import KIND_LABELS, MEASURE_LABELS, SCOPE_LABELS, TIER_LABELS
 from ..models import MEASURES
 from .common import period_arg, team_reps, visible_teams, wants_fragment
 
+_COLOUR_LABELS = {"success": _l("Reached"), "primary": _l("On track"), "warning": _l("A little behind"),
+                  "danger": _l("Behind"), "secondary": _l("No target")}
+
 
 def colour_label(colour: str) -> str:
-    return {"success": _("Reached"), "primary": _("On track"), "warning": _("A little behind"),
-            "danger": _("Behind"), "secondary": _("No target")}[colour]
+    return str(_COLOUR_LABELS[colour])  # one translation looked up, not five (called once per figure)
 
 
 def _scope_from_args() -> tuple[str, int | None, int | None]:
