@@ -389,17 +389,19 @@ def test_timeline_takes_items_from_other_features(client, world, three, login_as
 
     seen = []
 
-    def contracts(customer, viewer):
-        seen.append((customer.id, viewer.id))
-        return [TimelineItem(at=datetime(2026, 1, 5, 2, 0, tzinfo=UTC), kind="contract", title="合同 HT-2026-001",
-                             summary="¥500,000.00", url="/contracts/1", badge="合同")]
+    def fill(item):
+        item.title, item.summary, item.url, item.badge = "合同 HT-2026-001", "¥500,000.00", "/contracts/1", "合同"
+
+    def contracts(customer, viewer, limit):
+        seen.append((customer.id, viewer.id, limit))
+        return [TimelineItem(at=datetime(2026, 1, 5, 2, 0, tzinfo=UTC), kind="contract", title="", fill=fill)], 1
 
     register_timeline_source("test_contracts", contracts)
     try:
         login_as(user=world.rep_a)
         html = client.get(f"/customers/{three['a'].id}").get_data(as_text=True)
         assert "合同 HT-2026-001" in html and 'href="/contracts/1"' in html
-        assert seen == [(three["a"].id, world.rep_a.id)]
+        assert seen == [(three["a"].id, world.rep_a.id, 20)]
     finally:
         SOURCES.pop("test_contracts", None)
 
