@@ -244,6 +244,7 @@ def build(world, side: str = "a") -> Records:
         r.put(arg, kind, o[kind].id)
     r.put("part_id", "task", task.parts[0].id)
     r.put("list_item_id", "stage", stage.id)
+    r.put("stage_id", "stage", stage.id)  # /customers/pipeline/stages/<stage_id>: the board's next cards
     r.put("user_id", "rep", rep.id)
     r.put("team_id", "team", team.id)
     r.put("chain_team_id", "team", team.id)

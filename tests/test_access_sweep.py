@@ -89,6 +89,10 @@ allow("appraisals.cycle", "rep_a2", "redirects a rep to their own sheet of the c
 # The team's public pool: its reps see and claim its customers (customers.access._in_pool_of, can_claim).
 allow("customers.detail customers.pool_claim customers.claim", "rep_a2",
       "reps see and claim their team's public pool", kinds={"pool_customer"}, markers={"pool_customer"})
+# The pipeline board's columns are the team's stages; a column's next cards show only the opportunities
+# the rep may see (customers.views_opportunities.pipeline_more, record_scope).
+allow("customers.pipeline_more", "rep_a2", "the board's stages are the whole team's; its cards are scoped",
+      markers={"stage"})
 
 
 class Sweep:

@@ -180,11 +180,13 @@ def test_customer_timeline_shows_contracts_payments_orders(world, customer, app)
     ])
     db.session.commit()
     with app.test_request_context():
-        kinds = sorted(i.kind for i in contract_items(customer, world.rep_a))
-        assert kinds == ["contract", "order", "payment"]
-        assert contract_items(customer, world.rep_a2) == []  # a teammate does not see rep_a's contracts
-        assert len(contract_items(customer, world.director_a)) == 3
-        assert len(contract_items(customer, world.director_b)) == 0
+        items, total = contract_items(customer, world.rep_a, 20)
+        assert sorted(i.kind for i in items) == ["contract", "order", "payment"] and total == 3
+        assert contract_items(customer, world.rep_a2, 20) == ([], 0)  # a teammate does not see rep_a's contracts
+        assert contract_items(customer, world.director_a, 20)[1] == 3
+        assert contract_items(customer, world.director_b, 20) == ([], 0)
+        items, total = contract_items(customer, world.director_a, 1)  # the newest of each kind, all counted
+        assert len(items) == 3 and total == 3
     client = app.test_client()
     sign_in(client, world.rep_a)
     page = client.get(f"/customers/{customer.id}").get_data(as_text=True)

@@ -430,8 +430,10 @@ def test_pool_page_query_count_is_flat(client, world, count_queries):
 
     def measure(role):
         sign_in(client, getattr(world, role))
+        pool.forget_recycle_checks()  # each open checks the rules, as the first one of the day does
         with count_queries() as q:
             assert client.get("/customers/pool?tier=A").status_code == 200
+        pool.forget_recycle_checks()
         with count_queries() as q2:
             assert client.get("/customers/pool").status_code == 200
         return q.n, q2.n
@@ -497,3 +499,25 @@ def test_company_pool(client, world):
     assert (d.team_id, d.company_pool) == (world.team_b.id, False)
     sign_in(client, world.rep_a)
     assert client.get(f"/customers/{d.id}").status_code == 404
+
+
+def test_page_opens_check_a_team_once_a_day_until_reset(client, world):
+    _rules(world, C={"no_follow_up_days": 5})
+    first = _owned(world)
+    sign_in(client, world.rep_a2)
+    assert client.get("/customers/").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Customer, first.id).owner_id is None
+    second = _owned(world)  # due at once, but the team was checked today under the same rules
+    assert client.get("/customers/").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Customer, second.id).owner_id is not None
+    pool.forget_recycle_checks(world.team_a.id)
+    assert client.get("/customers/").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Customer, second.id).owner_id is None
+    third = _owned(world)
+    _rules(world, C={"no_follow_up_days": 6})  # new rules: the next open checks again
+    assert client.get("/customers/").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Customer, third.id).owner_id is None

@@ -389,17 +389,19 @@ def test_timeline_takes_items_from_other_features(client, world, three, login_as
 
     seen = []
 
-    def contracts(customer, viewer):
-        seen.append((customer.id, viewer.id))
-        return [TimelineItem(at=datetime(2026, 1, 5, 2, 0, tzinfo=UTC), kind="contract", title="合同 HT-2026-001",
-                             summary="¥500,000.00", url="/contracts/1", badge="合同")]
+    def fill(item):
+        item.title, item.summary, item.url, item.badge = "合同 HT-2026-001", "¥500,000.00", "/contracts/1", "合同"
+
+    def contracts(customer, viewer, limit):
+        seen.append((customer.id, viewer.id, limit))
+        return [TimelineItem(at=datetime(2026, 1, 5, 2, 0, tzinfo=UTC), kind="contract", title="", fill=fill)], 1
 
     register_timeline_source("test_contracts", contracts)
     try:
         login_as(user=world.rep_a)
         html = client.get(f"/customers/{three['a'].id}").get_data(as_text=True)
         assert "合同 HT-2026-001" in html and 'href="/contracts/1"' in html
-        assert seen == [(three["a"].id, world.rep_a.id)]
+        assert seen == [(three["a"].id, world.rep_a.id, 20)]
     finally:
         SOURCES.pop("test_contracts", None)
 
@@ -496,3 +498,31 @@ def test_edit_opportunity_and_notify_assignee(client, world, three, login_as):
         "kind": "support", "description": "远程支持", "asked_at": "2026-11-20T10:00", "assignee_id": world.rep_a2.id})
     note = db.session.scalars(select(Notification)).one()
     assert note.user_id == world.rep_a2.id and "/customers/requests/" in note.link
+
+
+def test_pipeline_board_loads_more_cards_per_stage(client, world, three, login_as, count_queries):
+    from portal.customers.views_opportunities import BOARD_FIRST_CARDS, BOARD_MORE_CARDS
+
+    lead = stage("Lead", 10)
+    n = BOARD_FIRST_CARDS + BOARD_MORE_CARDS + 3
+    db.session.add_all([Opportunity(title=f"商机{i:02d}", customer_id=three["a"].id, owner_id=world.rep_a.id,
+                                    team_id=world.team_a.id, stage_id=lead.id, amount=Decimal("1000.00"),
+                                    probability=10) for i in range(n)])
+    db.session.commit()
+    login_as(user=world.rep_a)
+    html = client.get("/customers/pipeline").get_data(as_text=True)
+    assert html.count('class="card mb-2 pipeline-card"') == BOARD_FIRST_CARDS
+    assert html.count('id="move-') == BOARD_FIRST_CARDS  # every card keeps its keyboard move form
+    more = f"/customers/pipeline/stages/{lead.id}?start={BOARD_FIRST_CARDS}"
+    assert f'hx-get="{more}"' in html.replace("&amp;", "&")
+    with count_queries() as q:
+        part = client.get(more, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert q.n <= 6 and "<html" not in part
+    assert part.count("pipeline-card") == BOARD_MORE_CARDS and "商机10" in part and "商机09" not in part
+    start = BOARD_FIRST_CARDS + BOARD_MORE_CARDS
+    assert f"start={start}" in part
+    last = client.get(f"/customers/pipeline/stages/{lead.id}?start={start}").get_data(as_text=True)
+    assert last.count("pipeline-card") == 3 and "board-more" not in last
+    assert client.get("/customers/pipeline/stages/999999").status_code == 404
+    login_as(user=world.rep_b)  # another team's rep sees none of rep_a's cards
+    assert "pipeline-card" not in client.get(more).get_data(as_text=True)

@@ -21,8 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from time import monotonic
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, false, func, insert, or_, select, update
 from werkzeug.exceptions import Forbidden
@@ -99,10 +100,19 @@ def team_settings(team_id: int | None) -> TeamPoolSettings:
 
 def rules_for(team_id: int) -> dict[str, PoolRule]:
     """The team's rules by tier (missing tiers: no limits, no recycling); one query per request."""
+    return load_rules([team_id])[team_id]
+
+
+def load_rules(team_ids: Iterable[int]) -> dict[int, dict[str, PoolRule]]:
+    """Read the rules of every team not read yet in this request, in one query; the request's rules."""
     memo = request_memo().setdefault("customers.pool_rules", {})
-    if team_id not in memo:
-        memo[team_id] = {r.tier: r for r in db.session.scalars(select(PoolRule).where(PoolRule.team_id == team_id))}
-    return memo[team_id]
+    missing = set(team_ids) - memo.keys()
+    if missing:
+        for team_id in missing:
+            memo[team_id] = {}
+        for r in db.session.scalars(select(PoolRule).where(PoolRule.team_id.in_(missing))):
+            memo[r.team_id][r.tier] = r
+    return memo
 
 
 def can_set_rules(user, team_id: int | None) -> bool:
@@ -347,6 +357,7 @@ def unlock(actor, customer: Customer) -> None:
         raise Forbidden()
     old = customer.locked_until
     customer.locked_until = None
+    forget_recycle_checks(customer.team_id)  # the customer may be due now
     db.session.add(CustomerEvent(customer_id=customer.id, team_id=customer.team_id, kind="unlocked",
                                  actor_id=actor.id))
     record("pool_unlock", obj=customer, summary=customer.name, changes={"locked_until": [old.isoformat(), None]})
@@ -431,15 +442,51 @@ def recycle_team(team_id: int, today: date | None = None, actor=None) -> int:
     return len(rows)
 
 
+# Pages recycle on open so a portal without cron still obeys its rules, but the answer seldom changes
+# within a day: every rule counts whole working days cut at local midnight, so time alone moves a
+# customer into the due set only when the date changes. Within a day it changes when the rules change
+# (part of the key) or through rare writes (a lock lifted, a lost customer reopened, an old customer
+# imported or moved between teams, a won deal reopened): those wait at most RECHECK_SECONDS for the
+# next page open, or for the daily ``recycle-pool`` command, which stays the authority.
+RECHECK_SECONDS = 300
+
+
+def _checks(app=None) -> dict:
+    """This process's memo {team_id: (date, rules signature, monotonic time)} of teams found with
+    nothing due; one per app, so each app (and each test) starts empty."""
+    return (app or current_app).extensions.setdefault("customers.recycle_checks", {})
+
+
+def forget_recycle_checks(team_id: int | None = None, app=None) -> None:
+    """Make the next page open check the team again (None: every team); for writes that can make
+    a customer due today, and for tests that change the data between two page opens."""
+    if team_id is None:
+        _checks(app).clear()
+    else:
+        _checks(app).pop(team_id, None)
+
+
+def _rules_signature(team_id: int) -> tuple:
+    return tuple(sorted((tier, *(getattr(r, f) for f in RULE_FIELDS)) for tier, r in rules_for(team_id).items()))
+
+
 def recycle_on_open(team_ids: Iterable[int] | None) -> int:
-    """Apply the rules to the teams a page shows, once per request (None: every team)."""
+    """Apply the rules to the teams a page shows, once per request (None: every team), skipping a
+    team this process already checked today under the same rules within RECHECK_SECONDS."""
     memo = request_memo().setdefault("customers.recycled", set())
     if team_ids is None:
         team_ids = list(db.session.scalars(select(Team.id)))
+    checks, today, now = _checks(), local_today(), monotonic()
+    load_rules(team_ids)
     n = 0
     for team_id in sorted(set(team_ids) - memo):
         memo.add(team_id)
-        n += recycle_team(team_id)
+        key = (today, _rules_signature(team_id))
+        seen = checks.get(team_id)
+        if seen is not None and seen[:2] == key and now - seen[2] < RECHECK_SECONDS:
+            continue
+        n += recycle_team(team_id, today)
+        checks[team_id] = (*key, now)
     return n
 
 

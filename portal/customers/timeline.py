@@ -5,13 +5,16 @@ Another feature adds its items without editing this package::
 
     from portal.customers.timeline import TimelineItem, register_timeline_source
 
-    def contract_items(customer, viewer) -> list[TimelineItem]:
-        return [TimelineItem(at=c.signed_at, kind="contract", title=..., url=url_for(...)) for c in ...]
+    def contract_items(customer, viewer, limit) -> tuple[list[TimelineItem], int]:
+        rows = ...  # the newest ``limit`` rows the viewer may see, and how many there are in all
+        return [TimelineItem(at=c.signed_at, kind="contract", fill=...) for c in rows], total
 
     register_timeline_source("contracts", contract_items)
 
-Each source is called once per page view with (customer, viewer) and returns a list of
-TimelineItem; it must check what the viewer may see and should keep to one query.
+Each source is called once per page view with (customer, viewer, limit) and returns at most
+``limit`` items, newest first, with how many it has in all; it must check what the viewer may see
+and should keep to one query. What costs to format (money, links, translations) goes in ``fill``,
+which runs only for the items of the page shown: a long history costs no more than a short one.
 """
 from __future__ import annotations
 
@@ -37,13 +40,14 @@ class TimelineItem:
     obj: object | None = None
     template: str | None = None  # a partial that renders ``item``; None uses the generic layout
     extra: dict = field(default_factory=dict)
+    fill: Callable[[TimelineItem], None] | None = None  # sets title, summary, url… when the item is shown
 
 
 SOURCES: dict[str, Callable] = {}
 
 
 def register_timeline_source(name: str, fn: Callable) -> None:
-    """Add (or replace) a source of timeline items: fn(customer, viewer) -> list[TimelineItem]."""
+    """Add (or replace) a source of timeline items: fn(customer, viewer, limit) -> (items, total)."""
     SOURCES[name] = fn
 
 
@@ -101,9 +105,13 @@ def build_timeline(customer, viewer, page: int = 1, per_page: int = 20) -> Timel
     limit = page * per_page
     items, total = _own_sources(customer, limit)
     for fn in SOURCES.values():
-        extra = list(fn(customer, viewer) or [])
+        extra, count = fn(customer, viewer, limit)
         items.extend(extra)
-        total += len(extra)
+        total += count
     items.sort(key=lambda i: i.at, reverse=True)
     start = (page - 1) * per_page
-    return TimelinePage(items=items[start:start + per_page], page=page, per_page=per_page, total=total)
+    shown = items[start:start + per_page]
+    for item in shown:
+        if item.fill is not None:
+            item.fill(item)
+    return TimelinePage(items=shown, page=page, per_page=per_page, total=total)

@@ -17,7 +17,10 @@ from .access import can_edit_customer, can_edit_record, get_customer_or_404, get
 from .forms import OPP_STATUS_LABELS, CloseForm, OpportunityForm, StageMoveForm
 from .models import Opportunity
 
-BOARD_CARDS_PER_STAGE = 30
+# The board shows the first cards of each stage; "More" (htmx) brings the next batch into its column,
+# as Odoo's kanban does, so a director's board of many open deals stays a light page.
+BOARD_FIRST_CARDS = 10
+BOARD_MORE_CARDS = 20
 
 
 def _board_team_id() -> int | None:
@@ -25,6 +28,11 @@ def _board_team_id() -> int | None:
     if current_user.role == "gm":
         return request.args.get("team", type=int)
     return current_user.team_id
+
+
+def _board_team_arg() -> int | None:
+    """The ?team= the board's links carry along (the GM's choice; others have no choice)."""
+    return _board_team_id() if current_user.role == "gm" else None
 
 
 def _stage_choices(team_id) -> list:
@@ -48,26 +56,39 @@ def opportunities():
                            stages=services.stages_for(_board_team_id()))
 
 
-def board_context() -> dict:
-    """Columns of open opportunities by stage: one query for the cards (at most N per stage shown)
-    and one for the totals, whatever the number of opportunities."""
-    from sqlalchemy import func
-
-    team_id = _board_team_id()
-    stages = services.stages_for(team_id)
+def _board_base(team_id):
     base = record_scope(select(Opportunity), Opportunity, current_user).where(Opportunity.status == "open")
     if current_user.role == "gm" and team_id:
         base = base.where(Opportunity.team_id == team_id)
+    return base
+
+
+def _board_cards(team_id, start: int, count: int, stage_id: int | None = None) -> dict[int, list]:
+    """Cards ``start``+1 … ``start``+``count`` of each stage (or of one), in board order: one query."""
+    from sqlalchemy import func
+
+    base = _board_base(team_id)
+    if stage_id is not None:
+        base = base.where(Opportunity.stage_id == stage_id)
     ranked = base.add_columns(func.row_number().over(
         partition_by=Opportunity.stage_id,
         order_by=(Opportunity.expected_close.asc().nulls_last(), Opportunity.id)).label("rn")).subquery()
     cards_stmt = (select(Opportunity).join(ranked, ranked.c.id == Opportunity.id)
-                  .where(ranked.c.rn <= BOARD_CARDS_PER_STAGE)
+                  .where(ranked.c.rn > start, ranked.c.rn <= start + count)
                   .options(joinedload(Opportunity.customer), joinedload(Opportunity.owner))
                   .order_by(Opportunity.expected_close.asc().nulls_last(), Opportunity.id))
-    cards: dict[int, list] = {s.id: [] for s in stages}
+    cards: dict[int, list] = {}
     for opp in db.session.scalars(cards_stmt):
         cards.setdefault(opp.stage_id, []).append(opp)
+    return cards
+
+
+def board_context() -> dict:
+    """Columns of open opportunities by stage: one query for the first cards of every stage and one
+    for the totals, whatever the number of opportunities."""
+    team_id = _board_team_id()
+    stages = services.stages_for(team_id)
+    cards = _board_cards(team_id, 0, BOARD_FIRST_CARDS)
     from .queries import pipeline_by_stage
 
     scope = ("team", team_id) if current_user.role == "gm" and team_id else current_user
@@ -79,9 +100,27 @@ def board_context() -> dict:
 
         teams = list(db.session.scalars(select(Team).order_by(Team.name)))
     return {"columns": columns, "stage_choices": [(s.id, s.name) for s in stages], "team_id": team_id,
-            "teams": teams, "can_edit": current_user.role in ("rep", "director"),
-            "per_stage": BOARD_CARDS_PER_STAGE,
+            "teams": teams, "can_edit": current_user.role in ("rep", "director"), "board_team": _board_team_arg(),
             "weighted_total": sum((t[2] for t in totals.values()), ZERO)}
+
+
+@bp.route("/pipeline/stages/<int:stage_id>")
+@policy(SALES)
+def pipeline_more(stage_id: int):
+    """The next cards of one stage of the board (its "More" button), with the following button."""
+    team_id = _board_team_id()
+    stages = services.stages_for(team_id)
+    stage = next((s for s in stages if s.id == stage_id), None)
+    if stage is None:
+        abort(404)
+    start = max(request.args.get("start", 0, type=int) or 0, 0)
+    # One row more than shown tells whether a next batch follows, without counting the stage.
+    cards = _board_cards(team_id, start, BOARD_MORE_CARDS + 1, stage_id).get(stage_id, [])
+    more = len(cards) > BOARD_MORE_CARDS
+    cards = cards[:BOARD_MORE_CARDS]
+    return render_template("customers/_board_cards.html", stage=stage, cards=cards, more=more,
+                           next_start=start + len(cards), stage_choices=[(s.id, s.name) for s in stages],
+                           board_team=_board_team_arg(), can_edit=current_user.role in ("rep", "director"))
 
 
 @bp.route("/pipeline")
