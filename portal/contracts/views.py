@@ -15,7 +15,7 @@ from ..core import concurrency
 from ..core.db import db
 from ..core.errors import ServiceError
 from ..core.money import ZERO, to_money
-from ..core.pagination import paginate
+from ..core.pagination import paginate, paginate_by_id
 from ..core.periods import Period, local_today
 from ..people.models import Team, User
 from . import bp, collections, queries, services
@@ -108,9 +108,13 @@ def contract_filters(stmt):
     return stmt
 
 
+def _shown_with() -> tuple:
+    """What a listed contract shows besides itself."""
+    return joinedload(Contract.customer), joinedload(Contract.owner), joinedload(Contract.team)
+
+
 def _contract_stmt():
-    stmt = scope_query(select(Contract), Contract, current_user).options(
-        joinedload(Contract.customer), joinedload(Contract.owner), joinedload(Contract.team))
+    stmt = scope_query(select(Contract), Contract, current_user)
     return contract_filters(stmt).order_by(Contract.signed_on.desc().nulls_last(), Contract.id.desc())
 
 
@@ -118,7 +122,7 @@ def _contract_stmt():
 @policy(SALES)
 def index():
     """Contracts one may see, filtered by status, overdue, team, rep, customer and signing period."""
-    page = paginate(_contract_stmt())
+    page = paginate_by_id(_contract_stmt(), Contract, _shown_with())
     collected = queries.collected_by_contract([c.id for c in page.items])
     return render_template("contracts/index.html", page=page, collected=collected, statuses=STATUS_LABELS,
                            in_approval=queries.pending_approval_ids([c.id for c in page.items]),
@@ -152,7 +156,7 @@ def export(fmt: str):
 
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    contracts = list(db.session.scalars(_contract_stmt().limit(EXPORT_LIMIT)))
+    contracts = list(db.session.scalars(_contract_stmt().options(*_shown_with()).limit(EXPORT_LIMIT)))
     collected = queries.collected_by_contract([c.id for c in contracts])
     rows = contract_rows(contracts, collected, local_today())
     return export_response(fmt, f"contracts-{local_today().isoformat()}", _("Contracts"), contract_header(), rows)

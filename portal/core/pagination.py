@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import select
 
 from .db import db
 
@@ -18,6 +19,21 @@ def _page_arg(arg: str = "page") -> int:
 def paginate(stmt, per_page: int | None = None):
     per_page = per_page or current_app.config["PER_PAGE"]
     return db.paginate(stmt, page=_page_arg(), per_page=per_page, max_per_page=200, error_out=False)
+
+
+def paginate_by_id(stmt, model, options=(), per_page: int | None = None):
+    """``paginate`` for a list whose rows are shown with their related rows (joined eager loads).
+
+    The page is chosen on the rows' ids alone (same filters and order), then only that page's rows are
+    loaded with ``options``: the database sorts narrow id rows instead of every matching row already
+    joined to its customer, owner and team. One query more than ``paginate``, whatever the list's size.
+    """
+    page = paginate(stmt.with_only_columns(model.id), per_page)
+    ids = list(page.items)
+    if ids:
+        rows = {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)).options(*options))}
+        page.items = [rows[i] for i in ids if i in rows]
+    return page
 
 
 class _ListPagination(Pagination):
