@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -274,6 +275,63 @@ def test_matrix_statuses_scope_xlsx_and_flat_queries(world, client, count_querie
     assert big.n == small.n
 
 
+def test_matrix_pages_its_course_columns_and_keeps_the_filter(world, client, count_queries):
+    courses = [make_course(world.director_a, title=f"Course {n:02}", quiz=False, lessons=1, gift_source="")[0]
+               for n in range(1, 13)]
+    for course in courses:
+        assign_to(world.director_a, course, world.rep_a)
+    services.mark_lesson_done(world.rep_a, courses[11].lessons[0])
+    db.session.commit()
+    sign_in(client, world.director_a)
+    url = f"/training/reports/matrix?team={world.team_a.id}"
+    first = client.get(url).get_data(as_text=True)
+    assert "Course 01" in first and "Course 10" in first and "Course 11" not in first
+    assert first.count('class="matrix-cell"') == 10 * first.count('scope="row"')
+    # The next-courses link keeps the team filter; page 2 shows the two courses left, one completed.
+    nxt = re.search(r'href="([^"]*course_page=2[^"]*)"', first).group(1).replace("&amp;", "&")
+    assert url.split("?")[1] in nxt
+    db.session.expire_all()
+    with count_queries() as page_two:
+        second = client.get(nxt).get_data(as_text=True)
+    assert "Course 11" in second and "Course 12" in second and "Course 01" not in second
+    assert 'data-status="passed"' in second and "course_page=1" in second
+    assert "11–12" in second  # which courses of the 12 these are
+    db.session.expire_all()
+    with count_queries() as page_one:
+        client.get(url)
+    assert page_one.n == page_two.n <= 12
+    # The export is the whole matrix: every course a column.
+    rows = list(load_workbook(io.BytesIO(client.get("/training/reports/matrix?format=xlsx").data))
+                .active.iter_rows(values_only=True))
+    assert list(rows[0][2:]) == [c.title for c in courses]
+
+
+def test_overdue_panel_shows_the_most_overdue_and_the_total(world, client, count_queries):
+    from portal.training.panels import _overdue
+
+    def assign_late(n: int):
+        course, _ = make_course(world.director_a, title=f"Late {n:02}", quiz=False, lessons=1, gift_source="")
+        assign_to(world.director_a, course, world.rep_a, due_days=-n)
+
+    assign_late(1)
+    with count_queries() as one:
+        assert _overdue(world.director_a)["total"] == 1
+    for n in range(2, 13):
+        assign_late(n)
+    db.session.add(Completion(user_id=world.rep_a.id, team_id=world.team_a.id, code="DONE-12",
+                              course_id=db.session.scalar(select(Course.id).where(Course.title == "Late 12"))))
+    db.session.commit()
+    with count_queries() as many:
+        ctx = _overdue(world.director_a)
+    assert many.n == one.n <= 3
+    # Completed courses are not overdue; the earliest due come first; ten shown, eleven in all.
+    assert ctx["total"] == 11 and [c.title for _r, c, _d in ctx["late"]] == [f"Late {n:02}" for n in range(11, 1, -1)]
+    assert _overdue(world.director_b)["total"] == 0
+    sign_in(client, world.gm)
+    panel = client.get("/panels/training.overdue").get_data(as_text=True)
+    assert panel.count("<li>") == 10 and "11" in panel
+
+
 def test_quiz_report_statistics(world, client, make_user):
     course, quiz = make_course(world.director_a, max_attempts=None)
     reps = [make_user("rep", world.team_a) for _ in range(4)]
@@ -348,8 +406,8 @@ def test_demo_seeder(app, client):
         states.setdefault(a.user.username, []).append(a.score)
     assert max(states["li.na"]) >= Decimal("60") and max(states["zhou.jie"]) < Decimal("60")
     director = ctx["users"]["qian.director"]
-    late = queries.overdue_for(director)
-    assert late and all(rep.team_id == ctx["teams"]["华北区"].id for rep, _c, _d in late)
+    late, total = queries.overdue_for(director)
+    assert total >= len(late) and late and all(rep.team_id == ctx["teams"]["华北区"].id for rep, _c, _d in late)
     assert db.session.scalar(select(func.count(Completion.id))) >= 2
     # Every page of the demo opens for the people who use it.
     users = ctx["users"]

@@ -16,9 +16,10 @@ def _page_arg(arg: str = "page") -> int:
     return min(max(page, 1), MAX_PAGE)
 
 
-def paginate(stmt, per_page: int | None = None):
+def paginate(stmt, per_page: int | None = None, arg: str = "page"):
+    """A page of ``stmt``'s rows; ``?<arg>=`` picks it (a page with two paged lists names the second)."""
     per_page = per_page or current_app.config["PER_PAGE"]
-    return db.paginate(stmt, page=_page_arg(), per_page=per_page, max_per_page=200, error_out=False)
+    return db.paginate(stmt, page=_page_arg(arg), per_page=per_page, max_per_page=200, error_out=False)
 
 
 def paginate_by_id(stmt, model, options=(), per_page: int | None = None):

@@ -14,7 +14,8 @@ def _my_training(user):
 
 def _overdue(user):
     to_mark = queries.waiting_for_marking(user) if user.role == "director" else []
-    return {"late": queries.overdue_for(user, limit=10), "to_mark": to_mark}
+    late, total = queries.overdue_for(user, limit=10)
+    return {"late": late, "total": total, "to_mark": to_mark}
 
 
 def _record(viewer, person):

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Date, and_, exists, func, literal, null, or_, select, type_coerce, union_all
 from sqlalchemy.orm import joinedload
 
 from ..authz import managed_team_ids
 from ..core.db import db
 from ..core.periods import local_today
+from ..core.types import Money
 from ..people.models import User
 from . import grading
 from .models import (
@@ -144,16 +145,74 @@ def cells_for(reps: list[User], course_ids: set[int] | None = None) -> tuple[dic
     for key in keys:
         due = assigned.get(key)
         completion = completions.get(key)
-        if completion is not None:
-            status = "passed"
-        elif due is not None and due < today:
-            status = "overdue"
-        elif key in progress or key in best:
-            status = "in_progress"
-        else:
-            status = "not_started"
+        status = _status(due, completion is not None, key in progress or key in best, today)
         cells[key] = Cell(status, due, best.get(key), progress.get(key, 0), lesson_counts.get(key[1], 0), completion)
     return cells, used_courses
+
+
+def _status(due: date | None, done: bool, begun: bool, today: date) -> str:
+    if done:
+        return "passed"
+    if due is not None and due < today:
+        return "overdue"
+    return "in_progress" if begun else "not_started"
+
+
+# The training matrix ------------------------------------------------------------------------------
+
+def courses_in_use(reps: list[User], visible):
+    """``visible`` (a select of courses) narrowed to those assigned to or begun by any of ``reps``, by title.
+
+    Correlated EXISTS per course rather than a list of course ids from the reps' history: each is a
+    few index probes, so the cost follows the number of courses, not of the reps' attempts."""
+    rep_ids = [r.id for r in reps] or [-1]
+    team_ids = {r.team_id for r in reps if r.team_id} or {-1}
+    in_use = or_(
+        exists().where(Assignment.course_id == Course.id,
+                       or_(Assignment.user_id.in_(rep_ids),
+                           and_(Assignment.user_id.is_(None), Assignment.team_id.in_(team_ids)))),
+        exists().where(Completion.course_id == Course.id, Completion.user_id.in_(rep_ids)),
+        exists().where(LessonProgress.course_id == Course.id, LessonProgress.user_id.in_(rep_ids)),
+        exists().where(Quiz.course_id == Course.id, Attempt.quiz_id == Quiz.id, Attempt.user_id.in_(rep_ids)))
+    return visible.where(in_use).order_by(Course.title, Course.id)
+
+
+def matrix_cells(reps: list[User], course_ids) -> dict[tuple[int, int], Cell]:
+    """The matrix's cells for a page of reps and of courses, from one aggregate query.
+
+    Each source (own and team assignments, lessons read, attempts, completions) gives rows of
+    (rep, course, due, score, begun, done); grouping them gives a cell's earliest due date, best score
+    and whether it was begun or completed."""
+    rep_ids, course_ids = [r.id for r in reps], list(course_ids)
+    if not rep_ids or not course_ids:
+        return {}
+    no_date, no_score = type_coerce(null(), Date), type_coerce(null(), Money)
+
+    def flags(begun: int, done: int):
+        # New literals for each select: one column object twice in a select is one column.
+        return literal(begun).label("begun"), literal(done).label("done")
+
+    own = select(Assignment.user_id, Assignment.course_id, Assignment.due_on, no_score, *flags(0, 0)) \
+        .where(Assignment.user_id.in_(rep_ids), Assignment.course_id.in_(course_ids))
+    team = select(User.id, Assignment.course_id, Assignment.due_on, no_score, *flags(0, 0)).select_from(Assignment) \
+        .join(User, User.team_id == Assignment.team_id) \
+        .where(Assignment.user_id.is_(None), User.id.in_(rep_ids), Assignment.course_id.in_(course_ids))
+    read = select(LessonProgress.user_id, LessonProgress.course_id, no_date, no_score, *flags(1, 0)) \
+        .where(LessonProgress.user_id.in_(rep_ids), LessonProgress.course_id.in_(course_ids))
+    tried = select(Attempt.user_id, Quiz.course_id, no_date, Attempt.score, *flags(1, 0)) \
+        .join(Quiz, Quiz.id == Attempt.quiz_id).where(Attempt.user_id.in_(rep_ids), Quiz.course_id.in_(course_ids))
+    done = select(Completion.user_id, Completion.course_id, no_date, no_score, *flags(0, 1)) \
+        .where(Completion.user_id.in_(rep_ids), Completion.course_id.in_(course_ids))
+    u = union_all(own, team, read, tried, done).subquery()
+    user_id, course_id, due, score, begun, completed = u.c
+    today = local_today()
+    cells = {}
+    for rep, course, first_due, best, was_begun, was_done in db.session.execute(
+            select(user_id, course_id, func.min(due), func.max(score), func.max(begun), func.max(completed))
+            .group_by(user_id, course_id)):
+        cells[(rep, course)] = Cell(_status(first_due, bool(was_done), bool(was_begun), today), first_due,
+                                    _money(best) if best is not None else None)
+    return cells
 
 
 def my_training(user) -> list[tuple[Course, Cell]]:
@@ -178,26 +237,30 @@ def reps_in_scope(viewer, team_id: int | None = None):
     return stmt.order_by(User.team_id, User.display_name)
 
 
-def overdue_for(viewer, limit: int = 10) -> list[tuple[User, Course, date]]:
-    """Overdue assignments of the reps a manager covers (or of the rep themself)."""
-    if viewer.role == "rep":
-        reps = [viewer]
-    else:
-        reps = list(db.session.scalars(reps_in_scope(viewer)))
-    # Overdue means what cells_for says: assigned, due before today, not completed. Only those
-    # assignments are looked at, so no progress or attempt history is read for the whole company.
+def overdue_for(viewer, limit: int = 10) -> tuple[list[tuple[User, Course, date]], int]:
+    """The most overdue assignments of the reps a manager covers (or of the rep themself), and how many in all.
+
+    Overdue means what ``cells_for`` says: assigned, the earliest due date before today, not completed.
+    One query: the company has thousands of (rep, course) pairs past due; the panel shows ten."""
     today = local_today()
-    due = {k: d for k, d in _effective_assignments(reps).items() if d is not None and d < today}
-    done = set(db.session.execute(select(Completion.user_id, Completion.course_id).where(
-        Completion.user_id.in_({u for u, _c in due} or {-1}), Completion.course_id.in_({c for _u, c in due} or {-1})))
-        .all()) if due else set()
-    late = [(k, d) for k, d in due.items() if k not in done]
-    wanted = {k[1] for k, _ in late} or {-1}
-    courses = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_(wanted)))}
-    people = {r.id: r for r in reps}
-    out = [(people[k[0]], courses[k[1]], d) for k, d in late if k[1] in courses]
-    out.sort(key=lambda r: (r[2], r[0].display_name))
-    return out[:limit]
+    if viewer.role == "rep":
+        rep = User.id == viewer.id
+    else:
+        rep = reps_in_scope(viewer).whereclause
+    own = select(User.id.label("user_id"), Assignment.course_id, Assignment.due_on).select_from(Assignment) \
+        .join(User, User.id == Assignment.user_id).where(Assignment.due_on < today, rep)
+    team = select(User.id, Assignment.course_id, Assignment.due_on).select_from(Assignment) \
+        .join(User, User.team_id == Assignment.team_id) \
+        .where(Assignment.user_id.is_(None), Assignment.due_on < today, rep)
+    u = union_all(own, team).subquery()
+    late = select(u.c.user_id, u.c.course_id, func.min(u.c.due_on).label("due")) \
+        .where(~exists().where(Completion.user_id == u.c.user_id, Completion.course_id == u.c.course_id)) \
+        .group_by(u.c.user_id, u.c.course_id).subquery()
+    rows = db.session.execute(
+        select(User, Course, late.c.due, func.count().over())
+        .join(late, late.c.user_id == User.id).join(Course, Course.id == late.c.course_id)
+        .order_by(late.c.due, User.display_name, User.id, Course.title, Course.id).limit(limit)).all()
+    return [(r, c, d) for r, c, d, _n in rows], rows[0][3] if rows else 0
 
 
 def waiting_for_marking(viewer, limit: int = 10) -> list[Attempt]:

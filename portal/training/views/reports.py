@@ -12,10 +12,10 @@ from ...authz import MANAGERS, policy
 from ...core.db import db
 from ...core.pagination import paginate
 from ...core.text import spreadsheet_safe
-from ...i18n import fmt_date
+from ...i18n import fmt_date, fmt_number
 from .. import bp, queries, services
 from ..forms import QTYPE_LABELS, STATUS_LABELS
-from ..models import Attempt, Course
+from ..models import Attempt
 from .common import quiz_or_404
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,17 +36,25 @@ def _xlsx(title: str, header: list[str], rows: list[list], filename: str):
     return send_file(buf, mimetype=XLSX, as_attachment=True, download_name=filename)
 
 
+# Course columns per page of the matrix: like Moodle's completion report, a wide matrix is paged
+# across as well as down, so a page draws the same number of cells with 10 courses or 1,000.
+MATRIX_COURSES = 10
+BADGES = {"overdue": "text-bg-danger", "passed": "text-bg-success", "in_progress": "text-bg-primary"}
+
+
 def _matrix(team_id: int | None, all_rows: bool):
     stmt = queries.reps_in_scope(current_user, team_id).options(joinedload_team())
+    visible = services.visible_courses(current_user)
     if all_rows:
-        reps, page = list(db.session.scalars(stmt)), None
+        reps = list(db.session.scalars(stmt))
+        page = columns = None
+        courses = list(db.session.scalars(queries.courses_in_use(reps, visible)))
     else:
         page = paginate(stmt, per_page=50)
         reps = list(page.items)
-    cells, course_ids = queries.cells_for(reps)
-    visible = services.visible_courses(current_user).where(Course.id.in_(course_ids or {-1}))
-    courses = list(db.session.scalars(visible.order_by(Course.title)))
-    return reps, page, cells, courses
+        columns = paginate(queries.courses_in_use(reps, visible), per_page=MATRIX_COURSES, arg="course_page")
+        courses = list(columns.items)
+    return reps, page, columns, courses, queries.matrix_cells(reps, [c.id for c in courses])
 
 
 def joinedload_team():
@@ -55,13 +63,37 @@ def joinedload_team():
     return joinedload(User.team)
 
 
+def _shown_cells(reps, courses, cells) -> list[list[tuple | None]]:
+    """Per rep, per course: (status, badge class, label, best score, due text) or None.
+
+    Formatted here once per distinct value: the template would call Babel for every one of the cells."""
+    labels = {k: str(v) for k, v in STATUS_LABELS.items()}
+    scores, dues = {}, {}
+    out = []
+    for rep in reps:
+        row = []
+        for course in courses:
+            cell = cells.get((rep.id, course.id))
+            if cell is None:
+                row.append(None)
+                continue
+            best = "" if cell.best is None else scores.get(cell.best) or scores.setdefault(
+                cell.best, fmt_number(cell.best, 2))
+            due = ""
+            if cell.due_on and cell.status != "passed":
+                due = dues.get(cell.due_on) or dues.setdefault(cell.due_on, _("due %(d)s", d=fmt_date(cell.due_on)))
+            row.append((cell.status, BADGES.get(cell.status, "text-bg-secondary"), labels[cell.status], best, due))
+        out.append(row)
+    return out
+
+
 @bp.route("/reports/matrix")
 @policy(MANAGERS)
 def matrix():
     """Reps × courses: not started, in progress, passed or overdue, with the best score."""
     team_id = request.args.get("team", type=int)
     if request.args.get("format") == "xlsx":
-        reps, _page, cells, courses = _matrix(team_id, all_rows=True)
+        reps, _page, _columns, courses, cells = _matrix(team_id, all_rows=True)
         rows = []
         for rep in reps:
             row = [rep.display_name, rep.team.name if rep.team else ""]
@@ -72,9 +104,10 @@ def matrix():
             rows.append(row)
         return _xlsx(_("Training matrix"), [_("Sales rep"), _("Team")] + [c.title for c in courses], rows,
                      "training-matrix.xlsx")
-    reps, page, cells, courses = _matrix(team_id, all_rows=False)
-    return render_template("training/matrix.html", reps=reps, page=page, cells=cells, courses=courses,
-                           statuses=STATUS_LABELS, teams=services.editable_teams(current_user), team_id=team_id)
+    reps, page, columns, courses, cells = _matrix(team_id, all_rows=False)
+    return render_template("training/matrix.html", reps=reps, page=page, columns=columns, courses=courses,
+                           rows=zip(reps, _shown_cells(reps, courses, cells), strict=True),
+                           teams=services.editable_teams(current_user), team_id=team_id)
 
 
 @bp.route("/quizzes/<int:quiz_id>/report")
