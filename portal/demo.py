@@ -26,4 +26,7 @@ def seed_demo() -> dict:
     from .plans import rollup
 
     rollup.rebuild(db.session)  # a seeder may have bulk-inserted past the ORM events
+    from .core.cache import bump
+
+    bump(db.session.connection(), "targets")
     return ctx

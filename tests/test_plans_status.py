@@ -239,3 +239,47 @@ def test_status_page_query_count_is_flat(app, client, world, count_queries):
         assert len(page_queries(q)) == len(counts[url]), (url, counts[url], page_queries(q))
     resp = client.get(f"/plans/status?scope=company&period={month.key}")
     assert "¥1,000,000.00" in resp.get_data(as_text=True)  # 10,000 orders of ¥100
+
+
+def test_targets_are_kept_per_worker_until_a_target_is_written(app, world, make_app, count_queries):
+    """Two workers (two apps on one database): each reads the targets once, serves them from memory
+    afterwards, and both see a changed, added or deleted target at once."""
+    from conftest import sign_in
+
+    from portal.core.cache import CacheVersion
+
+    row = target("team", NOV, "sales", "100000.00", team=world.team_a)
+    db.session.commit()
+    assert db.session.get(CacheVersion, "targets") is not None  # the write gave the targets a token
+    url = f"/plans/status?scope=team&team_id={world.team_a.id}&period={NOV.key}"
+    other = make_app()
+    clients = []
+    for worker in (app, other):
+        c = worker.test_client()
+        with worker.app_context():
+            sign_in(c, db.session.get(type(world.director_a), world.director_a.id))
+        clients.append((worker, c))
+
+    def base_shown(worker, c) -> tuple[str, int]:
+        with worker.app_context():
+            with count_queries() as q:
+                html = c.get(url).get_data(as_text=True)
+            reads = sum(1 for s in q.statements if "FROM target" in s)
+        cell = html.split('data-measure="sales"', 1)[1].split("</td>", 1)[0]
+        return cell, reads
+
+    for worker, c in clients:
+        assert "100,000.00" in base_shown(worker, c)[0]
+        cell, reads = base_shown(worker, c)
+        assert "100,000.00" in cell and reads == 0  # from the worker's memory
+
+    row.base = Decimal("120000.00")
+    db.session.commit()
+    for worker, c in clients:
+        cell, reads = base_shown(worker, c)
+        assert "120,000.00" in cell and reads == 1
+
+    db.session.delete(row)
+    db.session.commit()
+    for worker, c in clients:
+        assert "120,000.00" not in base_shown(worker, c)[0]

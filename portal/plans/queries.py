@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import and_, case, func, null, or_, select, type_coerce
 from sqlalchemy.orm import joinedload
 
+from ..core.cache import VersionedCache
 from ..core.db import db
 from ..core.money import ZERO, percent
 from ..core.periods import Period, local_today, working_days_between
@@ -373,7 +374,21 @@ def _counted_sum(col, cond):
     return func.sum(case((cond, col), else_=0))
 
 
+_TARGETS = VersionedCache("targets")  # the token changes with every flush that writes a target
+
+
 def _targets_for(periods, level_periods: dict, teams, reps, restricted: bool) -> list[dict]:
+    """``_read_targets``, kept by the worker until a target is written (targets change a few times a
+    month; target status pages are opened all day)."""
+    def ident(ps):
+        return None if ps is None else tuple((p.kind, p.start, p.end) for p in ps)
+
+    key = (ident(periods), tuple((scope, ident(ps)) for scope, ps in level_periods.items()),
+           tuple(teams), tuple(reps), restricted)
+    return _TARGETS.get(key, lambda: _read_targets(periods, level_periods, teams, reps, restricted))
+
+
+def _read_targets(periods, level_periods: dict, teams, reps, restricted: bool) -> list[dict]:
     """[{(scope, key): {measure: (base, sprint, challenge)}} per period] in one query: for each period, the
     targets of the largest period kind inside it (its own, else its quarters, else its months), summed.
     ``level_periods`` names the scopes read, each for every period (None) or only some; ``restricted``

@@ -1,0 +1,77 @@
+"""Results computed from rarely changed rows, kept by each worker process until those rows change.
+
+Each kind of cached result has a token in the ``cache_version`` table, replaced (in the same
+transaction) by every flush that writes the rows it is computed from. A worker keeps results with the
+token they were computed under and serves one only while the database still holds that token, so every
+worker and every host sees a change as soon as it is committed: one primary-key read per request
+tells them. With no token yet (an empty database), nothing is kept.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from flask import current_app
+from sqlalchemy import String, insert, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import db
+from .memo import request_memo
+
+
+class CacheVersion(db.Model):
+    __tablename__ = "cache_version"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+def current_token(name: str) -> str | None:
+    """The token of ``name`` as this request's transaction sees it (read once per request)."""
+    memo = request_memo().setdefault("cache.tokens", {})
+    if name not in memo:
+        memo[name] = db.session.scalar(select(CacheVersion.token).where(CacheVersion.name == name))
+    return memo[name]
+
+
+def bump(connection, name: str) -> None:
+    """Give ``name`` a new token (inside the writer's transaction: ``connection`` is the flush's)."""
+    token = uuid.uuid4().hex
+    table = CacheVersion.__table__
+    if connection.execute(update(table).where(table.c.name == name).values(token=token)).rowcount == 0:
+        connection.execute(insert(table).values(name=name, token=token))
+    request_memo().get("cache.tokens", {}).pop(name, None)
+
+
+class VersionedCache:
+    """At most ``size`` results of one kind, least recently used dropped first."""
+
+    def __init__(self, name: str, size: int = 256):
+        self.name = name
+        self.size = size
+        self._lock = threading.Lock()
+
+    def _store(self) -> OrderedDict:
+        # Per application: two apps in one process (the tests) never share results.
+        return current_app.extensions.setdefault("portal.cache", {}).setdefault(self.name, OrderedDict())
+
+    def get(self, key: Hashable, compute: Callable):
+        """The result for ``key`` (treat it as read-only: it is shared), computing it when needed."""
+        token = current_token(self.name)
+        if token is None:
+            return compute()
+        store = self._store()
+        with self._lock:
+            hit = store.get(key)
+            if hit is not None and hit[0] == token:
+                store.move_to_end(key)
+                return hit[1]
+        value = compute()
+        with self._lock:
+            store[key] = (token, value)
+            store.move_to_end(key)
+            while len(store) > self.size:
+                store.popitem(last=False)
+        return value
