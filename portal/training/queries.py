@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Date, and_, exists, func, literal, null, or_, select, type_coerce, union_all
+from sqlalchemy import Date, and_, cast, exists, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from ..authz import managed_team_ids
 from ..core.db import db
 from ..core.periods import local_today
-from ..core.types import Money
 from ..people.models import User
 from . import grading
 from .models import (
@@ -186,7 +185,8 @@ def matrix_cells(reps: list[User], course_ids) -> dict[tuple[int, int], Cell]:
     rep_ids, course_ids = [r.id for r in reps], list(course_ids)
     if not rep_ids or not course_ids:
         return {}
-    no_date, no_score = type_coerce(null(), Date), type_coerce(null(), Money)
+    # Typed NULLs (CAST): PostgreSQL takes an untyped NULL in the first SELECT of a UNION for text.
+    no_date, no_score = cast(null(), Date), cast(null(), Attempt.score.type)
 
     def flags(begun: int, done: int):
         # New literals for each select: one column object twice in a select is one column.
