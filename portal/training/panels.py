@@ -21,7 +21,8 @@ def _overdue(user):
 def _record(viewer, person):
     if person.role != "rep" or not services.can_see_person_training(viewer, person):
         return None
-    return {**queries.person_record(person), "statuses": STATUS_LABELS}
+    # the labels resolved once: a lazy string translates again at every row that prints it
+    return {**queries.person_record(person), "statuses": {k: str(v) for k, v in STATUS_LABELS.items()}}
 
 
 register_panel(Panel("training.mine", _l("My training"), frozenset({"rep"}), "training/_panel_mine.html",
