@@ -38,9 +38,10 @@ def init_app(app: Flask) -> None:
     def portal_context():
         if request.environ.get("portal.db_down"):  # the 503 page: nothing that needs the database
             return {"languages": current_app.config["LANGUAGES"], "current_locale": str(get_locale() or "zh_CN")}
+        user = current_user._get_current_object()  # the menu tests the role once per entry: not via the proxy
         return {
-            "nav_items": nav_for(current_user),
-            "nav_groups": nav_groups_for(current_user),
+            "nav_items": nav_for(user),
+            "nav_groups": nav_groups_for(user),
             "languages": current_app.config["LANGUAGES"],
             "current_locale": str(get_locale() or "zh_CN"),
             "company_name": _company_name(),

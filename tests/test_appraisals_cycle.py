@@ -9,7 +9,7 @@ import pytest
 from conftest import sign_in, with_fragments
 from sqlalchemy import select
 
-from portal.appraisals import services
+from portal.appraisals import labels, services
 from portal.appraisals.models import Appraisal, AppraisalTemplate
 from portal.core.db import db
 from portal.core.periods import Period
@@ -387,3 +387,46 @@ def test_team_robot_announces_when_the_last_sheet_is_final(app, records):
             queued = db.session.scalars(select(RobotOutbox).where(RobotOutbox.event == "appraisal_published")).all()
             assert len(queued) == (1 if n == len(cycle.appraisals) - 1 else 0)
         assert PERIOD.key in queued[0].title
+
+
+def test_archive_figures_are_the_sheets(app, records):
+    """The archive reads its items as plain rows: the same scores, sales target and actual (the
+    director's adjustment winning over the computed figure) as the sheet's ORM items give."""
+    from portal.appraisals.archive import archive_context
+
+    world = records
+    with app.test_request_context():
+        cycle = services.open_cycle(world.director_a, world.team_a.id, PERIOD)
+        mine = next(a for a in cycle.appraisals if a.rep_id == world.rep_a.id)
+        sales = _item(mine, "actual_sales")
+        sales.adjusted = (sales.computed or D(0)) + D("1234.50")
+        db.session.commit()
+        ctx = archive_context(world.director_a, world.rep_a)
+        db.session.expire_all()
+        mine = db.session.get(Appraisal, mine.id)
+        sales = _item(mine, "actual_sales")
+        assert [row[0].id for row in ctx["completion"]] == [mine.id]
+        _a, target, actual, pct = ctx["completion"][0]
+        assert (target, actual) == (sales.target, sales.actual) and actual == sales.adjusted
+        assert pct == ((actual * 100 / target).quantize(1) if target else None)
+        weighted = [i for i in mine.items if i.weight > 0]
+        series = ctx["chart"]["series"][1:]
+        assert [s["name"] for s in series] == [labels.item_name(i) for i in weighted]
+        assert [s["data"] for s in series] == [[float(i.score) if i.score is not None else None] for i in weighted]
+
+
+def test_manager_panel_counts_each_state(app, records):
+    from collections import Counter
+
+    from portal.appraisals.panels import _manager_panel
+
+    world = records
+    with app.test_request_context():
+        cycle = services.open_cycle(world.director_a, world.team_a.id, PERIOD)
+        cycle.appraisals[0].state = "disputed"
+        db.session.commit()
+        everyone = Counter(db.session.scalars(select(Appraisal.state)))
+        assert _manager_panel(world.gm)["counts"] == everyone and everyone["disputed"] == 1
+        team_b = _manager_panel(world.director_b)
+        assert team_b["counts"] == {} and team_b["disputed"] == []
+        assert _manager_panel(world.director_a)["counts"] == everyone

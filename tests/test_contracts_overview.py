@@ -111,3 +111,54 @@ def test_team_rep_grouping(world):
     rows = collection_by(month, today, "team_rep")
     key = (world.team_a.id, world.rep_a.id)
     assert list(rows) == [key] and rows[key]["planned"] == D("10.00")
+
+
+def _summary_by_hand(period, today, team_ids=None, owner_ids=None):
+    """contract_summary's figures summed in Python over every contract (what its CASE sums once did)."""
+    from sqlalchemy import select
+
+    from portal.contracts.models import SIGNED_STATUSES, Contract
+
+    out = {"signed": (0, D(0)), "in_fulfilment": (0, D(0)), "overdue": (0, D(0))}
+
+    def add(key, c):
+        out[key] = (out[key][0] + 1, out[key][1] + c.amount)
+
+    for c in db.session.scalars(select(Contract)):
+        if team_ids is not None and c.team_id not in team_ids:
+            continue
+        if owner_ids is not None and c.owner_id not in owner_ids:
+            continue
+        if c.signed_on and period.start <= c.signed_on < period.end and c.status in SIGNED_STATUSES:
+            add("signed", c)
+        if c.status == "in_fulfilment":
+            add("in_fulfilment", c)
+        if c.is_overdue(today):
+            add("overdue", c)
+    return out
+
+
+def test_contract_summary_matches_a_sum_over_every_contract(world):
+    from portal.contracts.queries import contract_summary
+
+    today = local_today()
+    month = Period.current("month")
+    made = [make_contract(world.rep_a, signed_on=month.start, amount="1000.00", number="S-1"),
+            make_contract(world.rep_a, signed_on=month.start, status="in_fulfilment", amount="2000.00", number="S-2"),
+            make_contract(world.rep_a2, signed_on=month.start, status="fulfilled", amount="300.00", number="S-3"),
+            make_contract(world.rep_a, signed_on=month.start, status="terminated", amount="999.00", number="S-4"),
+            make_contract(world.rep_a, status="draft", amount="888.00", number="S-5"),
+            make_contract(world.rep_b, signed_on=today - timedelta(days=400), status="in_fulfilment",
+                          amount="4000.00", number="S-6"),
+            make_contract(world.rep_b, signed_on=today - timedelta(days=400), amount="50.00", number="S-7")]
+    made[5].end_on = today - timedelta(days=30)  # overdue, in fulfilment
+    made[6].end_on = today - timedelta(days=1)  # overdue, signed
+    made[1].end_on = today  # ends today: not overdue yet
+    db.session.commit()
+    for kwargs in ({}, {"team_ids": [world.team_a.id]}, {"team_ids": [world.team_b.id]}, {"team_ids": []},
+                   {"owner_ids": [world.rep_a.id]}):
+        assert contract_summary(month, today, **kwargs) == _summary_by_hand(month, today, **kwargs), kwargs
+    company = contract_summary(month, today)
+    assert company["signed"] == (3, D("3300.00"))
+    assert company["in_fulfilment"] == (2, D("6000.00"))
+    assert company["overdue"] == (2, D("4050.00"))

@@ -454,3 +454,20 @@ def test_deleting_keeps_what_reps_have_worked_on(world, client):
     db.session.expire_all()
     assert db.session.get(Course, spare.id) is None
     assert db.session.scalar(select(func.count(Question.id)).where(Question.course_id == spare.id)) == 0
+
+
+def test_profile_training_record_shows_status_best_and_certificate(world, client):
+    from portal.i18n import fmt_date
+
+    done, quiz = make_course(world.director_a)
+    waiting, _quiz = make_course(world.director_a, title="Second course")
+    assign_to(world.director_a, done, world.rep_a)
+    assign_to(world.director_a, waiting, world.rep_a, due_days=-3)
+    _complete(world.rep_a, done, quiz)
+    completion = db.session.scalar(select(Completion))
+    sign_in(client, world.director_a)
+    html = client.get(f"/people/{world.rep_a.id}/sections/training.record").get_data(as_text=True)
+    assert f"/training/certificates/{completion.id}" in html
+    assert fmt_date(completion.completed_at) in html
+    assert done.title in html and waiting.title in html and "100.00" in html
+    assert "已通过" in html and "已逾期" in html

@@ -17,8 +17,8 @@ def _rep_panel(user):
 
 
 def _manager_panel(user):
-    visible = services.visible_appraisals(user).subquery()
-    counts = dict(db.session.execute(select(visible.c.state, func.count()).group_by(visible.c.state)).all())
+    counts = dict(db.session.execute(services.visible_appraisals(user).with_only_columns(
+        Appraisal.state, func.count()).group_by(Appraisal.state)).all())
     disputed = db.session.scalars(services.visible_appraisals(user).options(
         joinedload(Appraisal.rep), joinedload(Appraisal.cycle)).where(Appraisal.state == "disputed").limit(5)).all()
     return {"counts": counts, "disputed": disputed, "labels": labels}

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, insert, inspect, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import Forbidden
 
 from ..audit.services import record
@@ -422,8 +422,10 @@ def differences_since_final(appraisal: Appraisal) -> list[dict]:
 
 
 def load_appraisal(appraisal_id: int) -> Appraisal | None:
+    # the sheet shows the rep's name and the cycle's team: joined in rather than one query each
     return db.session.scalar(select(Appraisal).options(
-        selectinload(Appraisal.items), selectinload(Appraisal.cycle)).where(Appraisal.id == appraisal_id))
+        selectinload(Appraisal.items), joinedload(Appraisal.cycle).joinedload(AppraisalCycle.team),
+        joinedload(Appraisal.rep)).where(Appraisal.id == appraisal_id))
 
 
 def add_note(actor, rep: User, kind: str, on: date, text: str) -> PersonnelNote:

@@ -70,7 +70,8 @@ def managed_team_ids(user) -> set[int] | None:
         cache = request_memo().setdefault("managed_team_ids", {})
         if user.id not in cache:
             scope = data_scope("director")
-            ids = {team_id for team_id, _parent, director in _team_tree() if director == user.id}
+            uid = user.id  # not through current_user's proxy once per team
+            ids = {team_id for team_id, _parent, director in _team_tree() if director == uid}
             if user.team_id:
                 ids.add(user.team_id)
             if scope == "self":

@@ -60,7 +60,9 @@ class Contract(db.Model):
     __table_args__ = (
         Index("ix_contract_team_signed", "team_id", "signed_on"),
         Index("ix_contract_owner_signed", "owner_id", "signed_on"),
-        Index("ix_contract_status_end", "status", "end_on"),
+        # contract_summary's parts read these alone (index-only): in fulfilment / overdue now, signed in a period
+        Index("ix_contract_status_cover", "status", "end_on", "team_id", "amount"),
+        Index("ix_contract_signed_cover", "signed_on", "status", "team_id", "amount"),
     )
     __mapper_args__ = concurrency.mapper_args(version)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select, type_coerce
+from sqlalchemy import and_, case, func, literal, select, type_coerce, union_all
 
 from ..core.db import db
 from ..core.money import ZERO
@@ -73,24 +73,25 @@ def payment_totals(period: Period, group: str = "company", ids=None) -> dict:
 
 
 def contract_summary(period: Period, today: date, team_ids=None, owner_ids=None) -> dict:
-    """Counts and amounts: signed in the period, in fulfilment now, overdue now (one query)."""
-    signed = and_(Contract.signed_on >= period.start, Contract.signed_on < period.end,
-                  Contract.status.in_(SIGNED_STATUSES))
-    fulfilling = Contract.status == "in_fulfilment"
-    overdue = and_(Contract.status.in_(OPEN_STATUSES), Contract.end_on < today)
+    """Counts and amounts: signed in the period, in fulfilment now, overdue now (one query).
 
-    def pair(cond):
-        return (func.sum(case((cond, 1), else_=0)),
-                type_coerce(func.sum(case((cond, Contract.amount), else_=None)), Money()))
-
-    stmt = select(*pair(signed), *pair(fulfilling), *pair(overdue))
+    Three index-only scans joined by UNION ALL rather than one pass of CASE sums over every contract:
+    each part reads only its own rows from a covering index (``ix_contract_signed_cover``,
+    ``ix_contract_status_cover``), so the figure costs the same whatever the contract history."""
+    parts = {"signed": [Contract.signed_on >= period.start, Contract.signed_on < period.end,
+                        Contract.status.in_(SIGNED_STATUSES)],
+             "in_fulfilment": [Contract.status == "in_fulfilment"],
+             "overdue": [Contract.status.in_(OPEN_STATUSES), Contract.end_on < today]}
+    scope = []
     if team_ids is not None:
-        stmt = stmt.where(Contract.team_id.in_(list(team_ids) or [-1]))
+        scope.append(Contract.team_id.in_(list(team_ids) or [-1]))
     if owner_ids is not None:
-        stmt = stmt.where(Contract.owner_id.in_(list(owner_ids) or [-1]))
-    row = db.session.execute(stmt).one()
-    return {"signed": (int(row[0] or 0), _money(row[1])), "in_fulfilment": (int(row[2] or 0), _money(row[3])),
-            "overdue": (int(row[4] or 0), _money(row[5]))}
+        scope.append(Contract.owner_id.in_(list(owner_ids) or [-1]))
+    stmt = union_all(*(select(literal(name).label("part"), func.count().label("n"),
+                              type_coerce(func.sum(Contract.amount), Money()).label("total")).where(*where, *scope)
+                       for name, where in parts.items()))
+    rows = {part: (int(n or 0), _money(total)) for part, n, total in db.session.execute(stmt)}
+    return {name: rows.get(name, (0, ZERO)) for name in parts}
 
 
 def collected_by_contract(contract_ids) -> dict[int, Decimal]:

@@ -1,4 +1,5 @@
 """Home-page panels (a rep's training, managers' overdue assignments) and the profile's training record."""
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from ..people.profile import ProfileSection, register_profile_section
@@ -18,10 +19,17 @@ def _overdue(user):
     return {"late": late, "total": total, "to_mark": to_mark}
 
 
+_ANY_ID = 987654321  # a stand-in id, replaced by each completion's own
+
+
 def _record(viewer, person):
     if person.role != "rep" or not services.can_see_person_training(viewer, person):
         return None
-    return {**queries.person_record(person), "statuses": STATUS_LABELS}
+    # Labels resolved and the certificate URL built once, not at each of a veteran's dozens of rows
+    # (a lazy string translates again wherever it is printed; the URLs differ only in the id).
+    certificate = url_for("training.certificate", completion_id=_ANY_ID).replace(str(_ANY_ID), "%d")
+    return {**queries.person_record(person), "statuses": {k: str(v) for k, v in STATUS_LABELS.items()},
+            "certificate_url": certificate}
 
 
 register_panel(Panel("training.mine", _l("My training"), frozenset({"rep"}), "training/_panel_mine.html",

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import Date, and_, cast, exists, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import joinedload
@@ -90,7 +91,7 @@ class Cell:
     best: Decimal | None = None
     done: int = 0
     lessons: int = 0
-    completion: Completion | None = None
+    completion: Any = None  # a row of the completion's id and completed_at
 
 
 def _effective_assignments(reps: list[User]) -> dict[tuple[int, int], date | None]:
@@ -131,8 +132,10 @@ def cells_for(reps: list[User], course_ids: set[int] | None = None) -> tuple[dic
     best = {(u, c): _money(s) if s is not None else None for u, c, s in db.session.execute(
         select(Attempt.user_id, Quiz.course_id, func.max(Attempt.score)).join(Quiz, Quiz.id == Attempt.quiz_id)
         .where(Attempt.user_id.in_(rep_ids)).group_by(Attempt.user_id, Quiz.course_id))}
-    completions = {(c.user_id, c.course_id): c for c in db.session.scalars(
-        select(Completion).where(Completion.user_id.in_(rep_ids)))}
+    # the certificate link and date are all a cell shows of a completion: rows, not ORM objects
+    completions = {(c.user_id, c.course_id): c for c in db.session.execute(
+        select(Completion.user_id, Completion.course_id, Completion.id, Completion.completed_at)
+        .where(Completion.user_id.in_(rep_ids)))}
     keys = set(assigned) | set(progress) | set(best) | set(completions)
     if course_ids is not None:
         keys = {k for k in keys if k[1] in course_ids}
@@ -215,11 +218,12 @@ def matrix_cells(reps: list[User], course_ids) -> dict[tuple[int, int], Cell]:
     return cells
 
 
-def my_training(user) -> list[tuple[Course, Cell]]:
-    """A rep's assigned and begun courses with progress, the soonest due first."""
+def my_training(user) -> list[tuple]:
+    """A rep's assigned and begun courses, as (id, title) rows, with progress, the soonest due first."""
     cells, course_ids = cells_for([user])
-    courses = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_(course_ids or {-1}),
-                                                                        Course.published.is_(True)))}
+    # A veteran's record lists dozens of courses: their id and title are all the lists show.
+    courses = {c.id: c for c in db.session.execute(select(Course.id, Course.title).where(
+        Course.id.in_(course_ids or {-1}), Course.published.is_(True)))}
     rows = [(courses[c], cells[(user.id, c)]) for c in course_ids if c in courses]
     order = {"overdue": 0, "in_progress": 1, "not_started": 2, "passed": 3}
     rows.sort(key=lambda r: (order[r[1].status], r[1].due_on or date.max, r[0].title))
@@ -336,10 +340,5 @@ def question_statistics(viewer, quiz: Quiz) -> list[dict]:
 
 
 def person_record(person) -> dict:
-    """A rep's training record for their profile: courses with status and certificates."""
-    rows = my_training(person)
-    attempts = db.session.execute(
-        select(Attempt, Quiz.title).join(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(Attempt.user_id == person.id, Attempt.state != "in_progress")
-        .order_by(Attempt.finished_at.desc()).limit(10)).all()
-    return {"rows": rows, "attempts": attempts}
+    """A rep's training record for their profile: courses with status, best score and certificate."""
+    return {"rows": my_training(person)}
