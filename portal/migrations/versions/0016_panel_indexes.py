@@ -1,12 +1,12 @@
 """panel indexes: covering indexes for the contract summary and the company's appraisal counts
 
-Revision ID: 0015_panel_indexes
-Revises: 0014_team_rollup
+Revision ID: 0016_panel_indexes
+Revises: 0015_cache_version
 """
 from alembic import op
 
-revision = "0015_panel_indexes"
-down_revision = "0014_team_rollup"
+revision = "0016_panel_indexes"
+down_revision = "0015_cache_version"
 branch_labels = None
 depends_on = None
 
