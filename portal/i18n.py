@@ -8,7 +8,18 @@ from pathlib import Path
 
 from babel import support
 from babel.numbers import get_decimal_symbol, get_group_symbol
-from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import Domain, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -120,25 +131,40 @@ def _symbols(locale: str) -> dict:
     return {ord("."): get_decimal_symbol(locale), ord(","): get_group_symbol(locale)}
 
 
-def _grouped(value, digits: int) -> str:
+class _Reader:
+    """What formatting needs to know about the reader, looked up once per request: a page formats
+    hundreds of values, and each lookup through Flask's context proxies costs more than the format."""
+
+    __slots__ = ("symbols", "money_style", "chinese", "tz")
+
+    def __init__(self):
+        locale = str(get_locale() or "zh_CN")
+        self.symbols = _symbols(locale)
+        self.chinese = locale.startswith("zh")
+        user = current_user._get_current_object() if has_request_context() else None
+        self.money_style = user.money_style if user is not None and user.is_authenticated else None
+        self.tz = company_tz()
+
+
+def _reader() -> _Reader:
+    if not has_app_context():
+        return _Reader()
+    reader = g.get("_portal_reader")
+    if reader is None:
+        reader = g._portal_reader = _Reader()
+    return reader
+
+
+def _grouped(value, digits: int, reader: _Reader | None = None) -> str:
     """``value`` as Babel's format_decimal(value, "#,##0.00…") would write it in the reader's locale."""
     if isinstance(value, float):
         value = Decimal(repr(value))  # the figure as written, as Babel takes a float
     text = format(value, f",.{digits}f")
-    symbols = _symbols(str(get_locale() or "zh_CN"))
+    symbols = (reader or _reader()).symbols
     return text if symbols == _PLAIN else text.translate(symbols)
 
 
 _PLAIN = {ord("."): ".", ord(","): ","}
-
-
-def _money_style() -> str | None:
-    """The reader's money style, looked up once per request (a page formats many amounts)."""
-    if not has_request_context():
-        return None
-    if "_money_style" not in g:
-        g._money_style = current_user.money_style if current_user and current_user.is_authenticated else None
-    return g._money_style
 
 
 def money(value, style: str | None = None) -> str:
@@ -146,19 +172,20 @@ def money(value, style: str | None = None) -> str:
     if value is None or value == "":
         return "—"
     amount = to_money(value)
+    reader = _reader()
     if style is None:
-        style = _money_style()
-    if style == "wan" and abs(amount) >= 10000 and str(get_locale() or "zh_CN").startswith("zh"):
-        return _("%(amount)s 万元", amount=_grouped(amount / Decimal(10000), 2))
+        style = reader.money_style
+    if style == "wan" and abs(amount) >= 10000 and reader.chinese:
+        return _("%(amount)s 万元", amount=_grouped(amount / Decimal(10000), 2, reader))
     sign = "-" if amount < 0 else ""
-    return f"{sign}¥{_grouped(abs(amount), 2)}"
+    return f"{sign}¥{_grouped(abs(amount), 2, reader)}"
 
 
 def fmt_date(value) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        value = value.astimezone(company_tz()).date()
+        value = value.astimezone(_reader().tz).date()
     # ISO dates in both languages (the glossary's rule): 2026-11-26.
     return value.isoformat() if isinstance(value, date) else str(value)
 
@@ -169,7 +196,7 @@ def fmt_datetime(value) -> str:
         return "—"
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(company_tz()).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(_reader().tz).strftime("%Y-%m-%d %H:%M")
 
 
 def fmt_number(value, digits: int = 0) -> str:
