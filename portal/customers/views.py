@@ -82,7 +82,7 @@ def _vary_on_htmx(response):
 
 @bp.app_context_processor
 def _customer_helpers():
-    return {"customer_labels": labels}
+    return {"customer_labels": labels, "id_paths": id_paths}
 
 
 def team_reps(team_ids) -> list[User]:
