@@ -16,15 +16,17 @@ from ..i18n import money
 from .models import Contract, Order, Payment
 
 
-def _rows(model, viewer, where, order, kind: str, day, at, number, title, contract_id, limit: int):
-    """One source's newest rows, in the shape the three sources share, limited and scoped; a window
-    count on each row says how many the source has in all."""
+def _rows(model, viewer, where, order, kind: str, day, at, number, title, contract_id):
+    """One source's rows, in the shape the three sources share, scoped and numbered newest first; a
+    window count on each row says how many the source has in all. No subquery per source: the union's
+    one outer select keeps the first ``limit`` of each (building a subquery's columns costs Python time
+    on every page view)."""
     cols = [literal(kind, String).label("kind"), model.id.label("id"), day.label("day"),
             type_coerce(at, UTCDateTime()).label("at"), type_coerce(number, String).label("number"),
             type_coerce(title, String).label("title"), type_coerce(model.amount, Money()).label("amount"),
-            contract_id.label("contract_id"), func.count().over().label("n")]
-    stmt = scope_query(select(*cols), model, viewer).where(where).order_by(order).limit(limit).subquery()
-    return select(*stmt.c)
+            contract_id.label("contract_id"), func.count().over().label("n"),
+            func.row_number().over(order_by=order).label("rn")]
+    return scope_query(select(*cols), model, viewer).where(where)
 
 
 def _fill(row, customer_id: int, item: TimelineItem) -> None:
@@ -51,15 +53,15 @@ def contract_items(customer, viewer, limit: int) -> tuple[list[TimelineItem], in
     none_at, none_text = cast(null(), Contract.created_at.type), cast(null(), String)
     union = union_all(
         _rows(Contract, viewer, Contract.customer_id == customer.id, Contract.created_at.desc(), "contract",
-              Contract.signed_on, Contract.created_at, Contract.number, Contract.title, Contract.id, limit),
+              Contract.signed_on, Contract.created_at, Contract.number, Contract.title, Contract.id),
         _rows(Payment, viewer, Payment.contract_id.in_(select(Contract.id).where(Contract.customer_id == customer.id)),
-              Payment.paid_on.desc(), "payment", Payment.paid_on, none_at, none_text, none_text, Payment.contract_id,
-              limit),
+              Payment.paid_on.desc(), "payment", Payment.paid_on, none_at, none_text, none_text, Payment.contract_id),
         _rows(Order, viewer, Order.customer_id == customer.id, Order.ordered_on.desc(), "order",
-              Order.ordered_on, none_at, Order.number, none_text, Order.contract_id, limit),
+              Order.ordered_on, none_at, Order.number, none_text, Order.contract_id),
     ).subquery()
+    newest = select(*union.c).where(union.c.rn <= limit)
     items, totals = [], {}
-    for row in db.session.execute(select(*union.c)):
+    for row in db.session.execute(newest):
         totals[row.kind] = row.n
         at = row.at if row.kind == "contract" and not row.day else local_midnight(row.day)
         items.append(TimelineItem(at=at, kind=row.kind, title="", fill=partial(_fill, row, customer.id)))

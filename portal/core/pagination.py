@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
+from sqlalchemy import func, select
 
 from .db import db
 
@@ -20,6 +20,32 @@ def paginate(stmt, per_page: int | None = None, arg: str = "page"):
     """A page of ``stmt``'s rows; ``?<arg>=`` picks it (a page with two paged lists names the second)."""
     per_page = per_page or current_app.config["PER_PAGE"]
     return db.paginate(stmt, page=_page_arg(arg), per_page=per_page, max_per_page=200, error_out=False)
+
+
+class _CountedPagination(SelectPagination):
+    """A page whose rows each carry the count of all matching rows (a window count)."""
+
+    def _query_items(self) -> list:
+        stmt = self._query_args["select"].add_columns(func.count().over())
+        rows = db.session.execute(stmt.limit(self.per_page).offset(self._query_offset)).all()
+        self._counted = rows[0][-1] if rows else None
+        return [row[0] for row in rows]
+
+    def _query_count(self) -> int:
+        if self._counted is not None:
+            return self._counted
+        # Past the last page (or nothing matches): no row carried the count.
+        return super()._query_count() if self.page > 1 else 0
+
+
+def paginate_counted(stmt, per_page: int | None = None, arg: str = "page"):
+    """``paginate`` in one query instead of two, for a list whose filters cost more than its rows (a text
+    search): the count rides on the page's rows as ``count(*) over ()``, so the filters run once. A page
+    past the end still counts in a second query. ``stmt`` selects one entity, with many-to-one eager loads
+    at most (a joined collection would multiply the rows the window counts)."""
+    return _CountedPagination(select=stmt, session=db.session(), page=_page_arg(arg),
+                              per_page=per_page or current_app.config["PER_PAGE"], max_per_page=200,
+                              error_out=False)
 
 
 def paginate_by_id(stmt, model, options=(), per_page: int | None = None):

@@ -145,6 +145,10 @@ class Customer(db.Model):
     __table_args__ = (
         Index("ix_customer_team_status", "team_id", "status"),
         Index("ix_customer_owner_status", "owner_id", "status"),
+        # Who may see a customer (owner, team, company pool) and its region: the list's count and its
+        # region filter read these instead of the rows (a rep's list, then a director's).
+        Index("ix_customer_owner_scope", "owner_id", "team_id", "company_pool", "region"),
+        Index("ix_customer_team_scope", "team_id", "owner_id", "company_pool", "region"),
     )
     __mapper_args__ = concurrency.mapper_args(version)
 

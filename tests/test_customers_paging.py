@@ -1,0 +1,83 @@
+"""The customer list's and timeline's cheaper paths (issue 8): a search's page and count in one query,
+row links built once, labels translated once, and the timeline's per-source limits and totals."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import url_for
+from samples_customers import customer
+
+from portal.core.db import db
+from portal.core.links import id_paths
+from portal.customers.models import Activity, Contact
+
+
+def test_id_paths_builds_what_url_for_builds(app):
+    with app.test_request_context():
+        detail = id_paths("customers.detail", "customer_id")
+        for ident in (1, 42, 1234567):
+            assert detail(ident) == url_for("customers.detail", customer_id=ident)
+        contact = id_paths("customers.edit_contact", "contact_id", customer_id=7)
+        assert contact(9) == url_for("customers.edit_contact", customer_id=7, contact_id=9)
+
+
+def test_a_search_counts_its_matches_with_the_page(client, world, login_as, count_queries):
+    for n in range(27):
+        customer(world.rep_a, name=f"温州远航{n:02d}贸易有限公司")
+    customer(world.rep_a, name="杭州精密机械有限公司")
+    login_as(user=world.rep_a)
+    client.get("/customers/?q=远航")
+    with count_queries() as searched:
+        html = client.get("/customers/?q=远航").get_data(as_text=True)
+    with count_queries() as listed:
+        client.get("/customers/")
+    assert html.count("温州远航") == 25 and "杭州精密" not in html
+    assert "共 27 条，第 1 / 2 页" in html
+    assert searched.n == listed.n - 1  # no separate count query for a search
+    html = client.get("/customers/?q=远航&page=2").get_data(as_text=True)
+    assert html.count("温州远航") == 2 and "共 27 条，第 2 / 2 页" in html
+    # Past the last page: no row carries the count, which is still right.
+    html = client.get("/customers/?q=远航&page=5").get_data(as_text=True)
+    assert "温州远航" not in html and "共 27 条" in html
+    html = client.get("/customers/?q=不存在的名字").get_data(as_text=True)
+    assert "没有符合筛选条件的客户" in html
+
+
+def test_a_search_still_finds_contacts_and_links_each_row(client, world, login_as):
+    found = customer(world.rep_a, name="宁波恒信电子科技有限公司")
+    db.session.add(Contact(customer_id=found.id, name="周晓梅", phone="13912345678"))
+    db.session.commit()
+    login_as(user=world.rep_a)
+    html = client.get("/customers/?q=周晓梅").get_data(as_text=True)
+    assert f'href="/customers/{found.id}"' in html and "共 1 条" in html
+
+
+def test_labels_are_translated_strings(client, world, login_as):
+    from portal.customers.views import labels
+
+    user = login_as(user=world.rep_a)
+    customer(world.rep_a, name="杭州精密机械有限公司", status="active")
+    user.locale = "zh_CN"
+    db.session.commit()
+    html = client.get("/customers/").get_data(as_text=True)
+    assert ">正式客户</span>" in html  # the status badge, in the user's language
+    with client.application.test_request_context():
+        assert all(type(word) is str for words in labels().values() for word in words.values())
+
+
+def test_timeline_pages_count_every_entry(client, world, login_as):
+    c = customer(world.rep_a, name="杭州精密机械有限公司")
+    start = datetime(2026, 1, 1, 2, 0, tzinfo=UTC)
+    db.session.add_all([Activity(kind="visit", customer_id=c.id, owner_id=world.rep_a.id, team_id=world.team_a.id,
+                                 occurred_at=start + timedelta(days=n), summary=f"第{n:02d}次拜访")
+                        for n in range(25)])
+    db.session.commit()
+    login_as(user=world.rep_a)
+    first = client.get(f"/customers/{c.id}").get_data(as_text=True)
+    assert "第24次拜访" in first and "第05次拜访" in first and "第04次拜访" not in first
+    assert "1 / 2" in first
+    second = client.get(f"/customers/{c.id}?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "第04次拜访" in second and "第00次拜访" in second and "第05次拜访" not in second
+    assert "<html" not in second and "2 / 2" in second
+    # The writer may delete each of their entries; a teammate's page view has no such buttons.
+    assert first.count("/delete") >= 20
