@@ -1,13 +1,13 @@
 """customer scope indexes: the visibility columns and the region, so the customer list's count and its
 region filter are read from an index alone
 
-Revision ID: 0015_customer_scope_indexes
-Revises: 0014_team_rollup
+Revision ID: 0017_customer_scope_indexes
+Revises: 0016_panel_indexes
 """
 from alembic import op
 
-revision = "0015_customer_scope_indexes"
-down_revision = "0014_team_rollup"
+revision = "0017_customer_scope_indexes"
+down_revision = "0016_panel_indexes"
 branch_labels = None
 depends_on = None
 
