@@ -34,12 +34,16 @@ def reps_read_team(team_id: int | None) -> bool:
 
 def _pool_condition(user):
     """The team's public pool (customers without an owner): reps of the team and its director see it."""
+    # Two flat terms, not "no owner AND (team OR company pool)": each can then be read from its own
+    # index, and a company whose pool holds most customers does not make every list scan all of it.
     if user.role == "rep" and user.team_id:
-        return and_(Customer.owner_id.is_(None), or_(Customer.team_id == user.team_id, Customer.company_pool))
+        return or_(and_(Customer.owner_id.is_(None), Customer.team_id == user.team_id),
+                   and_(Customer.owner_id.is_(None), Customer.company_pool))
     if user.role == "director":
         teams = managed_team_ids(user) or set()
         if teams:
-            return and_(Customer.owner_id.is_(None), or_(Customer.team_id.in_(teams), Customer.company_pool))
+            return or_(and_(Customer.owner_id.is_(None), Customer.team_id.in_(teams)),
+                       and_(Customer.owner_id.is_(None), Customer.company_pool))
     return None
 
 
