@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..core import concurrency
@@ -228,7 +228,11 @@ class Activity(db.Model):
         Index("ix_activity_owner_kind_occurred", "owner_id", "kind", "occurred_at"),
         Index("ix_activity_customer_occurred", "customer_id", "occurred_at"),
         Index("ix_activity_followup_open", "owner_id", "follow_up_done", "follow_up_on"),
-        Index("ix_activity_team_followup_open", "team_id", "follow_up_done", "follow_up_on"),  # director's panel
+        # The director's panel: only the open follow-ups (a few thousand of a million entries), so the
+        # planner never prefers scanning the team's whole log.
+        Index("ix_activity_team_followup_due", "team_id", "follow_up_on",
+              sqlite_where=text("follow_up_done = 0 AND follow_up_on IS NOT NULL"),
+              postgresql_where=text("follow_up_done = false AND follow_up_on IS NOT NULL")),
     )
 
 

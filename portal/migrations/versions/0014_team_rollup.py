@@ -39,6 +39,10 @@ def upgrade():
     rebuild_team_cells(session)
     session.flush()
 
+    # The planner's statistics must know the new indexes (SQLite chooses none it has no figures for).
+    op.execute("ANALYZE opportunity")
+    op.execute("ANALYZE expense")
+
 
 def downgrade():
     op.drop_index('ix_expense_team_day', table_name='expense')

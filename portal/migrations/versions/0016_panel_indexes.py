@@ -19,6 +19,10 @@ def upgrade():
                     unique=False)
     op.create_index('ix_appraisal_state', 'appraisal', ['state'], unique=False)
 
+    # The planner's statistics must know the new indexes (SQLite chooses none it has no figures for).
+    op.execute("ANALYZE contract")
+    op.execute("ANALYZE appraisal")
+
 
 def downgrade():
     op.drop_index('ix_appraisal_state', table_name='appraisal')

@@ -18,6 +18,9 @@ def upgrade():
     op.create_index('ix_customer_team_scope', 'customer', ['team_id', 'owner_id', 'company_pool', 'region'],
                     unique=False)
 
+    # The planner's statistics must know the new indexes (SQLite chooses none it has no figures for).
+    op.execute("ANALYZE customer")
+
 
 def downgrade():
     op.drop_index('ix_customer_team_scope', table_name='customer')
