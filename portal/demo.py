@@ -26,7 +26,7 @@ def seed_demo() -> dict:
     from .plans import rollup
 
     rollup.rebuild(db.session)  # a seeder may have bulk-inserted past the ORM events
-    from .core.cache import bump
+    from .core.cache import bump_all
 
-    bump(db.session.connection(), "targets")
+    bump_all(db.session.connection())  # cached figures: their rows may have been bulk-inserted
     return ctx

@@ -283,3 +283,30 @@ def test_targets_are_kept_per_worker_until_a_target_is_written(app, world, make_
     db.session.commit()
     for worker, c in clients:
         assert "120,000.00" not in base_shown(worker, c)[0]
+
+
+def test_pipeline_is_kept_until_an_opportunity_is_written(app, world, count_queries):
+    """The open pipeline a status page shows is read once, then served from the worker's memory until
+    an opportunity is added, changed or closed."""
+    cust = make_customer(world.rep_a, "苏州长青贸易有限公司")
+    opp = make_opportunity(world.rep_a, cust, "100000.00", 50, date(2025, 11, 20))
+    db.session.commit()
+    period = Period.parse("2025-11")
+
+    def weighted() -> tuple:
+        with count_queries() as q:
+            cube = queries.StatusCube([period], levels=("company",), today=TODAY)
+        reads = sum(1 for s in q.statements if "FROM opportunity" in s)
+        return cube.scope(period, "company")["sales"].pipeline, reads
+
+    with app.test_request_context():
+        first, reads = weighted()
+        assert reads == 1
+    with app.test_request_context():
+        again, reads = weighted()
+        assert (again, reads) == (first, 0)  # from memory
+    opp.probability = 90
+    db.session.commit()
+    with app.test_request_context():
+        changed, reads = weighted()
+        assert reads == 1 and (first, changed) == (Decimal("50000.00"), Decimal("90000.00"))

@@ -14,8 +14,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from flask import current_app
-from sqlalchemy import String, insert, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import String, event, insert, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import db
 from .memo import request_memo
@@ -43,6 +43,30 @@ def bump(connection, name: str) -> None:
     if connection.execute(update(table).where(table.c.name == name).values(token=token)).rowcount == 0:
         connection.execute(insert(table).values(name=name, token=token))
     request_memo().get("cache.tokens", {}).pop(name, None)
+
+
+_WATCHED: dict[str, tuple] = {}
+
+
+def invalidate_on_write(name: str, *models) -> None:
+    """Give ``name`` a new token in every flush that adds, changes or deletes a row of ``models``
+    (once per process, whatever the number of apps)."""
+    if name in _WATCHED:
+        return
+    _WATCHED[name] = models
+
+    @event.listens_for(Session, "after_flush")
+    def _written(session, _ctx):
+        if any(isinstance(o, models) for o in session.new) or any(
+                isinstance(o, models) for o in session.deleted) or any(
+                isinstance(o, models) and session.is_modified(o) for o in session.dirty):
+            bump(session.connection(), name)
+
+
+def bump_all(connection) -> None:
+    """After a bulk load that bypassed the ORM: every kind gets a new token."""
+    for name in _WATCHED:
+        bump(connection, name)
 
 
 class VersionedCache:

@@ -16,6 +16,7 @@ from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..core import concurrency
+from ..core.cache import invalidate_on_write
 from ..core.db import db, utcnow
 from ..core.types import Money, UTCDateTime
 
@@ -404,3 +405,6 @@ class KeepRequest(db.Model):
     customer: Mapped[Customer] = relationship()
     requester = relationship("User", foreign_keys=[requester_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+invalidate_on_write("pipeline", Opportunity)  # the pipeline sums target status keeps (plans/queries.py)

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import concurrency
+from ..core.cache import invalidate_on_write
 from ..core.db import db, utcnow
 from ..core.periods import Period
 from ..core.types import Money, UTCDateTime
@@ -221,13 +222,5 @@ class SalesMonthTeam(SalesFigures, db.Model):
     team_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 0: no team
 
 
-@event.listens_for(Session, "after_flush")
-def _targets_changed(session, _ctx):
-    """A flush that writes a target gives cached target figures a new token (same transaction)."""
-    from ..core.cache import bump
 
-    touched = any(isinstance(o, Target) for o in session.new) or any(
-        isinstance(o, Target) for o in session.deleted) or any(
-        isinstance(o, Target) and session.is_modified(o) for o in session.dirty)
-    if touched:
-        bump(session.connection(), "targets")
+invalidate_on_write("targets", Target)  # cached target figures (plans/queries.py) change with any target

@@ -375,6 +375,7 @@ def _counted_sum(col, cond):
 
 
 _TARGETS = VersionedCache("targets")  # the token changes with every flush that writes a target
+_PIPELINE = VersionedCache("pipeline")  # … and this one with every flush that writes an opportunity
 
 
 def _targets_for(periods, level_periods: dict, teams, reps, restricted: bool) -> list[dict]:
@@ -484,9 +485,13 @@ class StatusCube:
             actuals = self._from_rollup(rows_of)
         else:  # weeks do not fall on month boundaries: sum the source rows
             actuals = self._from_sources(rows_of)
-        pipeline = _cells(Opportunity, Opportunity.team_id, Opportunity.owner_id, Opportunity.expected_close, ps,
-                          lambda c: [_summed(Opportunity.amount * Opportunity.probability, c)],
-                          rows_of, Opportunity.status == "open", grain=self.grain)
+        # Kept by the worker until an opportunity is written: the company's open pipeline of a year is
+        # thousands of rows summed on every GM home page.
+        key = (tuple((p.kind, p.start, p.end) for p in ps), self.grain, self.restricted, tuple(teams), tuple(reps))
+        pipeline = _PIPELINE.get(key, lambda: _cells(
+            Opportunity, Opportunity.team_id, Opportunity.owner_id, Opportunity.expected_close, ps,
+            lambda c: [_summed(Opportunity.amount * Opportunity.probability, c)],
+            rows_of, Opportunity.status == "open", grain=self.grain))
         for i, cells in enumerate(actuals):
             for key, (weighted,) in pipeline[i].items():
                 cells.setdefault(key, {})["_pipeline"] = weighted or ZERO

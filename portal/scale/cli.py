@@ -89,9 +89,9 @@ def seed_scale(factor: float, seed: int = 1, today: date | None = None, echo=cli
 
     rolled = time.perf_counter()
     cells = rollup.rebuild(db.session)
-    from ..core.cache import bump
+    from ..core.cache import bump_all
 
-    bump(db.session.connection(), "targets")  # targets bulk-loaded past the flush that would change it
+    bump_all(db.session.connection())  # targets and opportunities went in past the flushes that bump tokens
     db.session.commit()
     writer.counts["sales_month"] = cells
     echo(f"  {'sales_month (rollup)':<32} {cells:>10,} {time.perf_counter() - rolled:7.1f} s")
