@@ -490,3 +490,12 @@ def test_behind_a_proxy_the_client_address_is_the_forwarded_one(make_app, make_u
                     headers={"X-Forwarded-For": "10.1.2.3"}, environ_base={"REMOTE_ADDR": "192.0.2.1"})
         ips = db.session.scalars(select(AuditEntry.ip).where(AuditEntry.action == "login_failed")).all()
         assert ips == ["10.1.2.3"]
+
+
+def test_postgresql_plans_each_statement_for_its_values(app):
+    """A prepared statement must not fall back to a generic plan (a table scan for the lists' ORs)."""
+    from sqlalchemy import text
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    assert db.session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
