@@ -12,9 +12,13 @@ from sqlalchemy import inspect, select, text
 from ..core.db import db
 
 
+# Tables whose rows the migrations themselves write: a freshly migrated database is still empty.
+MIGRATION_ROWS = frozenset({"alembic_version", "cache_version"})
+
+
 def _first_filled_table() -> str | None:
     for table in db.metadata.sorted_tables:
-        if table.name == "alembic_version":
+        if table.name in MIGRATION_ROWS:
             continue
         if db.session.execute(select(text("1")).select_from(table).limit(1)).first():
             return table.name
