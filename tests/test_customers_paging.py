@@ -81,3 +81,21 @@ def test_timeline_pages_count_every_entry(client, world, login_as):
     assert "<html" not in second and "2 / 2" in second
     # The writer may delete each of their entries; a teammate's page view has no such buttons.
     assert first.count("/delete") >= 20
+
+
+def test_narrow_pages_are_the_pages_a_plain_offset_gives(app, world):
+    """paginate_narrow picks the page's ids in a subquery: every page, every sort, same rows and order."""
+    from portal.core.pagination import paginate, paginate_narrow
+    from portal.customers.models import Customer
+    from portal.customers.views import SORTS
+
+    for n in range(60):
+        customer(world.rep_a, name=f"分页客户{n:02d}", tier="ABC"[n % 3],
+                 last_contact_at=None if n % 7 == 0 else datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=n % 11))
+    for sort, order in SORTS.items():
+        stmt = db.select(Customer).order_by(*order)
+        for page in (1, 2, 3, 4):
+            with app.test_request_context(f"/customers/?page={page}"):
+                plain, narrow = paginate(stmt), paginate_narrow(stmt, Customer)
+                assert [c.id for c in narrow.items] == [c.id for c in plain.items], (sort, page)
+                assert narrow.total == plain.total == 60

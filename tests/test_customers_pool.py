@@ -521,3 +521,22 @@ def test_page_opens_check_a_team_once_a_day_until_reset(client, world):
     assert client.get("/customers/").status_code == 200
     db.session.expire_all()
     assert db.session.get(Customer, third.id).owner_id is None
+
+
+def test_every_pool_customer_has_an_arrival_time_and_the_newest_come_first(client, world):
+    """The pool's order is read from an index with no NULLs to place: entering the pool sets the time."""
+    created = customer(team=world.team_a, name="新建公海客户")  # created straight into the pool
+    assert created.pool_entered_at is not None
+    owned = customer(world.rep_a, name="后来放回公海的客户")
+    assert owned.pool_entered_at is None
+    owned.pool_entered_at = None
+    owned.owner_id = None  # released by an edit, not by pool.release
+    db.session.commit()
+    assert owned.pool_entered_at is not None and owned.pool_entered_at >= created.pool_entered_at
+    kept = owned.pool_entered_at
+    owned.owner_id = None  # already in the pool: its arrival time stays
+    db.session.commit()
+    assert owned.pool_entered_at == kept
+    sign_in(client, world.director_a)
+    html = client.get("/customers/pool").get_data(as_text=True)
+    assert html.index("后来放回公海的客户") < html.index("新建公海客户")

@@ -63,6 +63,33 @@ def paginate_by_id(stmt, model, options=(), per_page: int | None = None):
     return page
 
 
+class _NarrowPagination(SelectPagination):
+    """A page whose rows are picked on their ids alone, inside the one query that loads them."""
+
+    def __init__(self, model, options, **kwargs):
+        self._model, self._options = model, options
+        super().__init__(**kwargs)
+
+    def _query_items(self) -> list:
+        stmt = self._query_args["select"]
+        ids = stmt.with_only_columns(self._model.id).limit(self.per_page).offset(self._query_offset).subquery()
+        page = select(self._model).where(self._model.id.in_(select(ids.c.id))).options(*self._options) \
+            .order_by(*stmt._order_by_clauses)
+        return list(self._query_args["session"].scalars(page).unique())
+
+
+def paginate_narrow(stmt, model, options=(), per_page: int | None = None):
+    """``paginate`` for a long list shown with joined rows, in the same two queries (page and count).
+
+    The page's ids are chosen in a subquery (same filters and order) and only those rows are loaded and
+    joined: skipping to page 1,500 walks an index of ids, not 37,000 customers each joined to its owner
+    (GM, F=1: 57 → 2 ms). ``stmt`` selects ``model`` and orders by its own columns, ending on a unique one.
+    """
+    return _NarrowPagination(model, options, select=stmt, session=db.session(), page=_page_arg(),
+                             per_page=per_page or current_app.config["PER_PAGE"], max_per_page=200,
+                             error_out=False)
+
+
 class _ListPagination(Pagination):
     """Flask-SQLAlchemy's pagination over a list already in memory (a ranking computed in Python)."""
 

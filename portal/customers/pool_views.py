@@ -14,7 +14,7 @@ from ..authz import DIRECTOR, GM, REP, SALES, managed_team_ids, policy
 from ..core import settings
 from ..core.db import db
 from ..core.errors import ServiceError
-from ..core.pagination import paginate
+from ..core.pagination import paginate, paginate_narrow
 from ..people.models import Team
 from . import bp, pool, services
 from .access import can_claim, can_edit_customer, can_manage_team_customers, get_customer_or_404
@@ -50,7 +50,9 @@ def filtered_pool(args):
         stmt = stmt.where(Customer.previous_owner_id.is_not(None))
     elif how == "new":
         stmt = stmt.where(Customer.previous_owner_id.is_(None))
-    return stmt.order_by(Customer.pool_entered_at.desc().nulls_last(), Customer.id.desc())
+    # Every pool customer has an arrival time (models.Customer._entering_pool): no NULLs to place, so
+    # the order is ix_customer_pool_recent read backwards on both databases.
+    return stmt.order_by(Customer.pool_entered_at.desc(), Customer.id.desc())
 
 
 def _row_context(customer: Customer, **extra) -> dict:
@@ -64,7 +66,7 @@ def pool_page():
     """The public pool: customers without an owner that the user may claim (reps) or assign (directors)."""
     pool.recycle_on_open(pool.pool_teams(current_user))
     stmt = filtered_pool(request.args)
-    page = paginate(stmt.options(joinedload(Customer.previous_owner), joinedload(Customer.team)))
+    page = paginate_narrow(stmt, Customer, (joinedload(Customer.previous_owner), joinedload(Customer.team)))
     teams = pool.pool_teams(current_user)
     from .views import team_reps
 

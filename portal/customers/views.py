@@ -17,7 +17,7 @@ from ..core import concurrency
 from ..core.db import db, utcnow
 from ..core.errors import ServiceError
 from ..core.links import id_paths
-from ..core.pagination import paginate, paginate_counted
+from ..core.pagination import paginate_counted, paginate_narrow
 from ..people.models import User
 from . import bp, pool, services
 from .access import (
@@ -138,11 +138,11 @@ def index():
     """The customers the user may see: search (name, contact, phone, pinyin), filters, sort, pages."""
     pool.recycle_on_open(pool.pool_teams(current_user))
     stmt, sort = filtered_customers(request.args)
-    stmt = stmt.options(joinedload(Customer.owner))
     # A search's conditions (contacts included) cost more than its rows: one query brings the page and
     # its count. Without one, two cheap queries beat it (a top-25 sort and an index count, where the
     # window count would make the database keep every row of the list).
-    page = paginate_counted(stmt) if request.args.get("q", "").strip() else paginate(stmt)
+    page = paginate_counted(stmt.options(joinedload(Customer.owner))) if request.args.get("q", "").strip() \
+        else paginate_narrow(stmt, Customer, (joinedload(Customer.owner),))
     teams = managed_team_ids(current_user)
     owners = team_reps(teams) if teams else ([] if teams is not None else list(db.session.scalars(
         select(User).where(User.role == "rep", User.active.is_(True)).order_by(User.display_name))))

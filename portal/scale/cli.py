@@ -11,7 +11,6 @@ from sqlalchemy import inspect, select, text
 
 from ..core.db import db
 
-
 # Tables whose rows the migrations themselves write: a freshly migrated database is still empty.
 MIGRATION_ROWS = frozenset({"alembic_version", "cache_version"})
 
