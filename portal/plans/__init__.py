@@ -29,7 +29,8 @@ def init_app(app):
 
     @app.cli.command("rebuild-rollups")
     def rebuild_rollups():
-        """Recompute the monthly sales rollup from the orders, contracts, payments and customers."""
+        """Recompute the monthly sales rollup from the orders, contracts, payments and customers;
+        every worker drops the targets and pipeline it keeps (rows written with SQL bypass both)."""
         import click
 
         from ..core.db import db

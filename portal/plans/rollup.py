@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import and_, delete, event, func, insert, or_, select, type_coerce
 from sqlalchemy.orm import Session, attributes
 
+from ..core.cache import bump_all
 from ..core.money import ZERO
 from ..core.periods import Period, to_local
 from ..core.types import Money
@@ -191,9 +192,14 @@ def rebuild_team_cells(session) -> None:
 
 
 def rebuild(session) -> int:
-    """Recompute the whole rollup from the source rows, then its team totals. Returns the rep cells."""
+    """Recompute the whole rollup from the source rows, then its team totals. Returns the rep cells.
+
+    A rebuild is for rows written past the ORM (a bulk load, an UPDATE by hand): those bypassed the
+    flushes that give the figures workers keep (targets, the pipeline: ``portal.core.cache``) a new
+    token too, so every kept kind gets one here, in the same transaction as the new rollup."""
     n = rebuild_cells(session)
     rebuild_team_cells(session)
+    bump_all(session.connection())
     return n
 
 

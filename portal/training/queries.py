@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import Date, and_, cast, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import Date, Integer, and_, cast, exists, func, literal, null, or_, select, true, union_all
 from sqlalchemy.orm import joinedload
 
 from ..authz import managed_team_ids
@@ -82,74 +82,22 @@ def _money(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
 
 
-# Assignments as a rep sees them ------------------------------------------------------------------
+# A training cell: one (rep, course) assigned or begun --------------------------------------------
+
+class CompletionRef(NamedTuple):
+    """What a cell shows of a completion: the certificate's link (its id) and date."""
+    id: int
+    completed_at: datetime
+
 
 @dataclass
 class Cell:
     status: str
-    due_on: date | None = None
-    best: Decimal | None = None
-    done: int = 0
-    lessons: int = 0
-    completion: Any = None  # a row of the completion's id and completed_at
-
-
-def _effective_assignments(reps: list[User]) -> dict[tuple[int, int], date | None]:
-    """(rep id, course id) -> the earliest due date among the rep's own and their team's assignments."""
-    if not reps:
-        return {}
-    rep_ids = [r.id for r in reps]
-    team_ids = {r.team_id for r in reps if r.team_id}
-    rows = db.session.execute(select(Assignment.course_id, Assignment.user_id, Assignment.team_id, Assignment.due_on)
-                              .where(or_(Assignment.user_id.in_(rep_ids),
-                                         and_(Assignment.user_id.is_(None), Assignment.team_id.in_(team_ids or {-1})))))
-    by_team = defaultdict(list)
-    out: dict[tuple[int, int], date | None] = {}
-
-    def put(key, due):
-        if key not in out or (due is not None and (out[key] is None or due < out[key])):
-            out[key] = due
-
-    for course_id, user_id, team_id, due in rows:
-        if user_id is not None:
-            put((user_id, course_id), due)
-        else:
-            by_team[team_id].append((course_id, due))
-    for rep in reps:
-        for course_id, due in by_team.get(rep.team_id, ()):
-            put((rep.id, course_id), due)
-    return out
-
-
-def cells_for(reps: list[User], course_ids: set[int] | None = None) -> tuple[dict, set[int]]:
-    """Status of each (rep, course) that is assigned or begun: 6 queries whatever the size."""
-    today = local_today()
-    assigned = _effective_assignments(reps)
-    rep_ids = [r.id for r in reps] or [-1]
-    progress = {(u, c): n for u, c, n in db.session.execute(
-        select(LessonProgress.user_id, LessonProgress.course_id, func.count(LessonProgress.id))
-        .where(LessonProgress.user_id.in_(rep_ids)).group_by(LessonProgress.user_id, LessonProgress.course_id))}
-    best = {(u, c): _money(s) if s is not None else None for u, c, s in db.session.execute(
-        select(Attempt.user_id, Quiz.course_id, func.max(Attempt.score)).join(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(Attempt.user_id.in_(rep_ids)).group_by(Attempt.user_id, Quiz.course_id))}
-    # the certificate link and date are all a cell shows of a completion: rows, not ORM objects
-    completions = {(c.user_id, c.course_id): c for c in db.session.execute(
-        select(Completion.user_id, Completion.course_id, Completion.id, Completion.completed_at)
-        .where(Completion.user_id.in_(rep_ids)))}
-    keys = set(assigned) | set(progress) | set(best) | set(completions)
-    if course_ids is not None:
-        keys = {k for k in keys if k[1] in course_ids}
-    used_courses = {k[1] for k in keys}
-    lesson_counts = dict(db.session.execute(
-        select(Lesson.course_id, func.count(Lesson.id)).where(Lesson.course_id.in_(used_courses or {-1}))
-        .group_by(Lesson.course_id)).all())
-    cells = {}
-    for key in keys:
-        due = assigned.get(key)
-        completion = completions.get(key)
-        status = _status(due, completion is not None, key in progress or key in best, today)
-        cells[key] = Cell(status, due, best.get(key), progress.get(key, 0), lesson_counts.get(key[1], 0), completion)
-    return cells, used_courses
+    due_on: date | None = None  # the earliest of the rep's own and their team's assignments
+    best: Decimal | None = None  # best score of any attempt at the course's quizzes
+    done: int = 0  # lessons the rep has read
+    lessons: int = 0  # lessons in the course
+    completion: CompletionRef | None = None
 
 
 def _status(due: date | None, done: bool, begun: bool, today: date) -> str:
@@ -158,6 +106,75 @@ def _status(due: date | None, done: bool, begun: bool, today: date) -> str:
     if due is not None and due < today:
         return "overdue"
     return "in_progress" if begun else "not_started"
+
+
+def matrix_cells(reps: list[User], course_ids=None) -> dict[tuple[int, int], Cell]:
+    """The cells of ``reps`` × ``course_ids`` (every course when None) that are assigned or begun: one query.
+
+    The one definition of a cell, for the matrix, its export, a rep's own list and the profile's record.
+    Each source (own and team assignments, lessons read, attempts, completions) gives rows of
+    (rep, course, due, score, read, begun, completion id, completed at); grouping them gives a cell's
+    earliest due date, best score, lessons read, whether it was begun, and its completion (one per rep
+    and course)."""
+    rep_ids = [r.id for r in reps]
+    if not rep_ids or (course_ids is not None and not course_ids):
+        return {}
+    # Typed NULLs (CAST): PostgreSQL takes an untyped NULL in the first SELECT of a UNION for text.
+    # Every column labelled, each select its own objects: unlabelled CASTs of the first select would
+    # share one anonymous name in the subquery, and one column object twice in a select is one column.
+    def due(col=None):
+        return (col if col is not None else cast(null(), Date)).label("due")
+
+    def score(col=None):
+        return (col if col is not None else cast(null(), Attempt.score.type)).label("score")
+
+    def flags(read: int, begun: int):
+        return literal(read).label("read"), literal(begun).label("begun")
+
+    def completion(id_col=None, at_col=None):
+        return ((id_col if id_col is not None else cast(null(), Integer)).label("completion_id"),
+                (at_col if at_col is not None else cast(null(), Completion.completed_at.type)).label("completed_at"))
+
+    def only(column):
+        return column.in_(list(course_ids)) if course_ids is not None else true()
+
+    own = select(Assignment.user_id, Assignment.course_id, due(Assignment.due_on), score(), *flags(0, 0),
+                 *completion()) \
+        .where(Assignment.user_id.in_(rep_ids), only(Assignment.course_id))
+    team = select(User.id, Assignment.course_id, due(Assignment.due_on), score(), *flags(0, 0), *completion()) \
+        .select_from(Assignment).join(User, User.team_id == Assignment.team_id) \
+        .where(Assignment.user_id.is_(None), User.id.in_(rep_ids), only(Assignment.course_id))
+    read = select(LessonProgress.user_id, LessonProgress.course_id, due(), score(), *flags(1, 1), *completion()) \
+        .where(LessonProgress.user_id.in_(rep_ids), only(LessonProgress.course_id))
+    tried = select(Attempt.user_id, Quiz.course_id, due(), score(Attempt.score), *flags(0, 1), *completion()) \
+        .join(Quiz, Quiz.id == Attempt.quiz_id).where(Attempt.user_id.in_(rep_ids), only(Quiz.course_id))
+    done = select(Completion.user_id, Completion.course_id, due(), score(), *flags(0, 0),
+                  *completion(Completion.id, Completion.completed_at)) \
+        .where(Completion.user_id.in_(rep_ids), only(Completion.course_id))
+    u = union_all(own, team, read, tried, done).subquery()
+    user_id, course_id, due_on, best_score, was_read, begun, completion_id, completed_at = u.c
+    # Counted per cell (an index probe each) rather than for every course: a page of the matrix, or one
+    # rep's record, touches a few dozen courses of the hundreds there are.
+    lessons = select(func.count(Lesson.id)).where(Lesson.course_id == course_id).scalar_subquery()
+    today = local_today()
+    cells = {}
+    for rep, course, first_due, best, n_read, was_begun, done_id, done_at, n_lessons in db.session.execute(
+            select(user_id, course_id, func.min(due_on), func.max(best_score), func.sum(was_read), func.max(begun),
+                   func.max(completion_id), func.max(completed_at), lessons)
+            .group_by(user_id, course_id)):
+        completion = CompletionRef(done_id, done_at) if done_id is not None else None
+        cells[(rep, course)] = Cell(_status(first_due, completion is not None, bool(was_begun), today), first_due,
+                                    _money(best) if best is not None else None, int(n_read or 0),
+                                    int(n_lessons or 0), completion)
+    return cells
+
+
+def cells_for(reps: list[User], course_ids: set[int] | None = None) -> tuple[dict, set[int]]:
+    """The cells of each (rep, course) assigned or begun (of ``course_ids`` only, if given), and those courses.
+
+    The matrix's cells: the courses in use come with them, from the same single query."""
+    cells = matrix_cells(reps, course_ids)
+    return cells, {course for _rep, course in cells}
 
 
 # The training matrix ------------------------------------------------------------------------------
@@ -177,45 +194,6 @@ def courses_in_use(reps: list[User], visible):
         exists().where(LessonProgress.course_id == Course.id, LessonProgress.user_id.in_(rep_ids)),
         exists().where(Quiz.course_id == Course.id, Attempt.quiz_id == Quiz.id, Attempt.user_id.in_(rep_ids)))
     return visible.where(in_use).order_by(Course.title, Course.id)
-
-
-def matrix_cells(reps: list[User], course_ids) -> dict[tuple[int, int], Cell]:
-    """The matrix's cells for a page of reps and of courses, from one aggregate query.
-
-    Each source (own and team assignments, lessons read, attempts, completions) gives rows of
-    (rep, course, due, score, begun, done); grouping them gives a cell's earliest due date, best score
-    and whether it was begun or completed."""
-    rep_ids, course_ids = [r.id for r in reps], list(course_ids)
-    if not rep_ids or not course_ids:
-        return {}
-    # Typed NULLs (CAST): PostgreSQL takes an untyped NULL in the first SELECT of a UNION for text.
-    no_date, no_score = cast(null(), Date), cast(null(), Attempt.score.type)
-
-    def flags(begun: int, done: int):
-        # New literals for each select: one column object twice in a select is one column.
-        return literal(begun).label("begun"), literal(done).label("done")
-
-    own = select(Assignment.user_id, Assignment.course_id, Assignment.due_on, no_score, *flags(0, 0)) \
-        .where(Assignment.user_id.in_(rep_ids), Assignment.course_id.in_(course_ids))
-    team = select(User.id, Assignment.course_id, Assignment.due_on, no_score, *flags(0, 0)).select_from(Assignment) \
-        .join(User, User.team_id == Assignment.team_id) \
-        .where(Assignment.user_id.is_(None), User.id.in_(rep_ids), Assignment.course_id.in_(course_ids))
-    read = select(LessonProgress.user_id, LessonProgress.course_id, no_date, no_score, *flags(1, 0)) \
-        .where(LessonProgress.user_id.in_(rep_ids), LessonProgress.course_id.in_(course_ids))
-    tried = select(Attempt.user_id, Quiz.course_id, no_date, Attempt.score, *flags(1, 0)) \
-        .join(Quiz, Quiz.id == Attempt.quiz_id).where(Attempt.user_id.in_(rep_ids), Quiz.course_id.in_(course_ids))
-    done = select(Completion.user_id, Completion.course_id, no_date, no_score, *flags(0, 1)) \
-        .where(Completion.user_id.in_(rep_ids), Completion.course_id.in_(course_ids))
-    u = union_all(own, team, read, tried, done).subquery()
-    user_id, course_id, due, score, begun, completed = u.c
-    today = local_today()
-    cells = {}
-    for rep, course, first_due, best, was_begun, was_done in db.session.execute(
-            select(user_id, course_id, func.min(due), func.max(score), func.max(begun), func.max(completed))
-            .group_by(user_id, course_id)):
-        cells[(rep, course)] = Cell(_status(first_due, bool(was_done), bool(was_begun), today), first_due,
-                                    _money(best) if best is not None else None)
-    return cells
 
 
 def my_training(user) -> list[tuple]:
