@@ -15,7 +15,7 @@ from ..core import concurrency
 from ..core.db import db
 from ..core.errors import ServiceError
 from ..core.money import ZERO, to_money
-from ..core.pagination import paginate, paginate_by_id
+from ..core.pagination import paginate_by_id, paginate_narrow
 from ..core.periods import Period, local_today
 from ..people.models import Team, User
 from . import bp, collections, queries, services
@@ -331,8 +331,7 @@ def delete_payment(payment_id: int):
 @policy(SALES)
 def orders():
     """Orders one may see, by date, customer, team and rep."""
-    stmt = scope_query(select(Order), Order, current_user).options(
-        joinedload(Order.customer), joinedload(Order.owner), joinedload(Order.contract))
+    stmt = scope_query(select(Order), Order, current_user)
     period = _period_filter()
     if period is not None:
         stmt = stmt.where(Order.ordered_on >= period.start, Order.ordered_on < period.end)
@@ -340,7 +339,8 @@ def orders():
         value = request.args.get(arg, type=int)
         if value:
             stmt = stmt.where(col == value)
-    page = paginate(stmt.order_by(Order.ordered_on.desc(), Order.id.desc()))
+    page = paginate_narrow(stmt.order_by(Order.ordered_on.desc(), Order.id.desc()), Order,
+                           (joinedload(Order.customer), joinedload(Order.owner), joinedload(Order.contract)))
     return render_template("contracts/orders.html", page=page, teams=_teams(), owners=_owners(),
                            args=request.args.to_dict(), can_write=services.can_write(current_user),
                            can_edit=services.can_edit_order)

@@ -12,7 +12,7 @@ from ..authz import ADMIN, DIRECTOR, REP, SALES, get_scoped_or_404, policy, scop
 from ..core.db import db
 from ..core.errors import ServiceError
 from ..core.money import to_money
-from ..core.pagination import paginate
+from ..core.pagination import paginate, paginate_narrow
 from ..core.periods import local_today
 from . import bp, collections
 from .forms import (
@@ -133,8 +133,6 @@ def instalments():
     today = local_today()
     stmt = (scope_query(select(Instalment), Instalment, current_user)
             .join(Contract, Instalment.contract_id == Contract.id)
-            .options(joinedload(Instalment.contract).joinedload(Contract.customer),
-                     joinedload(Instalment.contract).joinedload(Contract.owner))
             .where(Contract.status.in_(SIGNED_STATUSES)))
     state = request.args.get("state")
     open_ = (Instalment.void.is_(False)) & (Instalment.collected < Instalment.amount)
@@ -150,7 +148,9 @@ def instalments():
         value = request.args.get(arg, type=int)
         if value:
             stmt = stmt.where(col == value)
-    page = paginate(stmt.order_by(Instalment.due_on, Instalment.id))
+    page = paginate_narrow(stmt.order_by(Instalment.due_on, Instalment.id), Instalment,
+                           (joinedload(Instalment.contract).joinedload(Contract.customer),
+                            joinedload(Instalment.contract).joinedload(Contract.owner)))
     return render_template("contracts/instalments.html", page=page, today=today, args=request.args.to_dict(),
                            labels=INSTALMENT_STATE_LABELS, colours=INSTALMENT_STATE_COLOURS, state=state)
 

@@ -11,7 +11,7 @@ from ..authz import DIRECTOR, REP, SALES, policy
 from ..core.db import db
 from ..core.errors import ServiceError
 from ..core.money import ZERO
-from ..core.pagination import paginate
+from ..core.pagination import paginate_narrow
 from . import bp, services
 from .access import can_edit_customer, can_edit_record, get_customer_or_404, get_record_or_404, record_scope
 from .forms import OPP_STATUS_LABELS, CloseForm, OpportunityForm, StageMoveForm
@@ -43,15 +43,16 @@ def _stage_choices(team_id) -> list:
 @policy(SALES)
 def opportunities():
     """Opportunities the user may see, filtered by status and stage."""
-    stmt = record_scope(select(Opportunity), Opportunity, current_user).options(
-        joinedload(Opportunity.customer), joinedload(Opportunity.stage), joinedload(Opportunity.owner))
+    stmt = record_scope(select(Opportunity), Opportunity, current_user)
     status = request.args.get("status", "open")
     if status in OPP_STATUS_LABELS:
         stmt = stmt.where(Opportunity.status == status)
     stage_id = request.args.get("stage", type=int)
     if stage_id:
         stmt = stmt.where(Opportunity.stage_id == stage_id)
-    page = paginate(stmt.order_by(Opportunity.expected_close.asc().nulls_last(), Opportunity.id.desc()))
+    page = paginate_narrow(stmt.order_by(Opportunity.expected_close.asc().nulls_last(), Opportunity.id.desc()),
+                           Opportunity, (joinedload(Opportunity.customer), joinedload(Opportunity.stage),
+                                         joinedload(Opportunity.owner)))
     return render_template("customers/opportunities.html", page=page, status=status,
                            stages=services.stages_for(_board_team_id()))
 

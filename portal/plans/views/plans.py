@@ -11,7 +11,7 @@ from ...authz import MANAGERS, SALES, get_scoped_or_404, policy, scope_query
 from ...core import concurrency
 from ...core.db import db
 from ...core.errors import ServiceError
-from ...core.pagination import paginate
+from ...core.pagination import paginate_narrow
 from ...core.periods import Period
 from .. import bp, queries, services
 from ..forms import (
@@ -43,8 +43,7 @@ def _get_plan(plan_id: int) -> Plan:
 @policy(SALES)
 def index():
     """Plans one may read: the GM all, a director their team's, a rep their own and their team's approved one."""
-    stmt = scope_query(select(Plan), Plan, current_user, team_visible_to_reps=True).options(
-        joinedload(Plan.team), joinedload(Plan.owner))
+    stmt = scope_query(select(Plan), Plan, current_user, team_visible_to_reps=True)
     if current_user.role != "gm":
         stmt = stmt.where(Plan.scope != "company")
     if current_user.role == "rep":
@@ -52,7 +51,8 @@ def index():
     status = request.args.get("status")
     if status in PLAN_STATUSES:
         stmt = stmt.where(Plan.status == status)
-    page = paginate(stmt.order_by(Plan.period_start.desc(), Plan.scope, Plan.id.desc()))
+    page = paginate_narrow(stmt.order_by(Plan.period_start.desc(), Plan.scope, Plan.id.desc()), Plan,
+                           (joinedload(Plan.team), joinedload(Plan.owner)))
     return render_template("plans/index.html", page=page, statuses=STATUS_LABELS, scopes=SCOPE_LABELS,
                            status=status, badges=STATUS_BADGES)
 
