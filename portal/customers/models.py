@@ -168,6 +168,7 @@ class Customer(db.Model):
         # sorting or reading 30,000 rows per page view was the page's whole cost. Not partial indexes:
         # SQLite's statistics think "owner_id IS NULL" matches as few rows as one rep's customers, so it
         # only takes an index that also spares it the sort.
+        Index("ix_customer_name_id", "name_key", "id"),  # the list's order, ids alone (see ix_sales_order_day_id)
         Index("ix_customer_owner_arrival", "owner_id", "pool_entered_at", "id", "status", "team_id", "company_pool"),
         Index("ix_customer_owner_region", "owner_id", "region", "status", "team_id", "company_pool"),
         Index("ix_customer_owner_industry", "owner_id", "industry", "status", "team_id", "company_pool"),

@@ -1,4 +1,5 @@
-"""pool indexes: every pool customer has its arrival time; the pool's order and menus from covering indexes
+"""pool indexes: every pool customer has its arrival time; the pool's order and menus from covering indexes;
+the customer and order lists' order with their ids
 
 Revision ID: 0020_pool_indexes
 Revises: 0019_pipeline_token
@@ -13,7 +14,8 @@ depends_on = None
 SCOPE = ["status", "team_id", "company_pool"]
 INDEXES = (("ix_customer_owner_arrival", ["owner_id", "pool_entered_at", "id", *SCOPE]),
            ("ix_customer_owner_region", ["owner_id", "region", *SCOPE]),
-           ("ix_customer_owner_industry", ["owner_id", "industry", *SCOPE]))
+           ("ix_customer_owner_industry", ["owner_id", "industry", *SCOPE]),
+           ("ix_customer_name_id", ["name_key", "id"]))
 
 
 def upgrade():
@@ -21,9 +23,12 @@ def upgrade():
     op.execute("UPDATE customer SET pool_entered_at = created_at WHERE owner_id IS NULL AND pool_entered_at IS NULL")
     for name, columns in INDEXES:
         op.create_index(name, "customer", columns, unique=False)
+    op.create_index("ix_sales_order_day_id", "sales_order", ["ordered_on", "id"], unique=False)
     op.execute("ANALYZE customer")  # the planner's statistics must know the new indexes
+    op.execute("ANALYZE sales_order")
 
 
 def downgrade():
+    op.drop_index("ix_sales_order_day_id", table_name="sales_order")
     for name, _columns in reversed(INDEXES):
         op.drop_index(name, table_name="customer")
