@@ -31,7 +31,7 @@ def my_day(user) -> dict:
         _open_follow_ups(select(Activity).where(Activity.owner_id == user.id), today)
         .options(joinedload(Activity.customer)).order_by(Activity.follow_up_on, Activity.id).limit(PANEL_ROWS)))
     n_follow_ups = db.session.scalar(_open_follow_ups(
-        select(func.count(Activity.id)).where(Activity.owner_id == user.id), today))
+        select(func.count()).select_from(Activity).where(Activity.owner_id == user.id), today))
     requests = list(db.session.scalars(
         select(ResourceRequest).where(ResourceRequest.assignee_id == user.id, ResourceRequest.answered_at.is_(None))
         .options(joinedload(ResourceRequest.customer)).order_by(ResourceRequest.due_at).limit(PANEL_ROWS)))
@@ -53,7 +53,9 @@ def team_watch(user) -> dict:
                                           Activity.follow_up_on < today)
     overdue = list(db.session.scalars(overdue_stmt.options(joinedload(Activity.customer), joinedload(Activity.owner))
                                       .order_by(Activity.follow_up_on, Activity.id).limit(PANEL_ROWS)))
-    n_overdue = db.session.scalar(overdue_stmt.with_only_columns(func.count(Activity.id)))
+    # count(*), not count(id): PostgreSQL misjudges how many follow-ups are open (most rows have none) and
+    # would read 45,000 team rows for a count(id); count(*) is answered from the partial index alone.
+    n_overdue = db.session.scalar(overdue_stmt.with_only_columns(func.count()))
     req_stmt = select(ResourceRequest).where(ResourceRequest.team_id.in_(teams), ResourceRequest.answered_at.is_(None))
     unanswered = list(db.session.scalars(req_stmt.options(joinedload(ResourceRequest.customer),
                                                           joinedload(ResourceRequest.assignee))
