@@ -1,9 +1,10 @@
 """pool indexes: every pool customer has its arrival time; the pool's order and menus from covering indexes;
-the customer and order lists' order with their ids
+the customer and order lists' order with their ids; the company pool from a partial index
 
 Revision ID: 0020_pool_indexes
 Revises: 0019_pipeline_token
 """
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_pool_indexes"
@@ -24,11 +25,14 @@ def upgrade():
     for name, columns in INDEXES:
         op.create_index(name, "customer", columns, unique=False)
     op.create_index("ix_sales_order_day_id", "sales_order", ["ordered_on", "id"], unique=False)
+    op.create_index("ix_customer_company_pool_open", "customer", ["owner_id", "team_id", "status", "region"],
+                    unique=False, sqlite_where=sa.text("company_pool = 1"), postgresql_where=sa.text("company_pool"))
     op.execute("ANALYZE customer")  # the planner's statistics must know the new indexes
     op.execute("ANALYZE sales_order")
 
 
 def downgrade():
+    op.drop_index("ix_customer_company_pool_open", table_name="customer")
     op.drop_index("ix_sales_order_day_id", table_name="sales_order")
     for name, _columns in reversed(INDEXES):
         op.drop_index(name, table_name="customer")
