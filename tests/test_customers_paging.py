@@ -99,3 +99,72 @@ def test_narrow_pages_are_the_pages_a_plain_offset_gives(app, world):
                 plain, narrow = paginate(stmt), paginate_narrow(stmt, Customer)
                 assert [c.id for c in narrow.items] == [c.id for c in plain.items], (sort, page)
                 assert narrow.total == plain.total == 60
+
+
+def test_the_search_column_follows_every_change_of_names_phones_and_contacts(client, world, login_as):
+    """customers.search keeps one column current in the flush: the list's search reads only it."""
+    from sqlalchemy import select as sa_select
+
+    from portal.customers.models import Customer
+    from portal.customers.search import compose, refresh_all
+
+    def found(q):
+        return client.get(f"/customers/?q={q}").get_data(as_text=True)
+
+    c = customer(world.rep_a, name="宁波恒信电子科技有限公司", phone="0574-8888")
+    other = customer(world.rep_a, name="温州远航贸易有限公司")
+    login_as(user=world.rep_a)
+    assert "宁波恒信" in found("hengxin") and "宁波恒信" in found("0574")  # pinyin and phone
+    person = Contact(customer_id=c.id, name="Zhou Xiaomei", phone="13912345678")
+    db.session.add(person)
+    db.session.commit()
+    assert "宁波恒信" in found("ZHOU") and "宁波恒信" in found("1391234")  # folded like names
+    person.name, person.phone = "王丽", "13700000000"
+    db.session.commit()
+    assert "宁波恒信" not in found("zhou") and "宁波恒信" in found("王丽")
+    person.customer_id = other.id  # moved to another customer: found there, no longer here
+    db.session.commit()
+    html = found("王丽")
+    assert "温州远航" in html and "宁波恒信" not in html
+    db.session.delete(person)
+    c.name, c.phone = "宁波新恒信科技有限公司", None
+    db.session.commit()
+    assert "温州远航" not in found("王丽") and "宁波" in found("xinhengxin") and "宁波" not in found("0574")
+    # Parts never run together: the end of one contact's name and the start of the next are not one match.
+    db.session.add_all([Contact(customer_id=other.id, name="陈", phone=None), Contact(customer_id=other.id, name="明")])
+    db.session.commit()
+    assert "温州远航" in found("陈") and "温州远航" not in found("陈明")
+    # What the flush wrote is what a full recompute (migration, bulk loads) writes.
+    kept = dict(db.session.execute(sa_select(Customer.id, Customer.search_text)).all())
+    refresh_all(db.session.connection())
+    assert dict(db.session.execute(sa_select(Customer.id, Customer.search_text)).all()) == kept
+    assert kept[c.id] == compose(c.name_key, None, c.pinyin_full, c.pinyin_initials, [])
+
+
+def test_the_region_menu_and_the_count_are_those_of_what_the_user_sees(app, world):
+    """region_menu and visible_count union one select per visibility term: the same answers as one
+    select over the OR of the terms."""
+    from portal.customers.access import visible_customers
+    from portal.customers.models import Customer
+    from portal.customers.views import region_menu, visible_count
+
+    customer(world.rep_a, name="甲一", region="杭州")
+    customer(world.rep_a2, name="甲二", region="宁波")
+    customer(team=world.team_a, name="甲池", region="绍兴")  # the team's pool
+    customer(world.rep_b, name="乙一", region="北京")
+    customer(team=world.team_b, name="公司池", region="上海", company_pool=True)
+    customer(world.rep_a, name="甲无区")
+    seen = {}
+    for who in ("rep_a", "rep_a2", "director_a", "rep_b", "director_b", "gm", "admin"):
+        user = getattr(world, who)
+        with app.test_request_context():
+            plain = sorted(db.session.scalars(visible_customers(user).with_only_columns(Customer.region)
+                                              .where(Customer.region.is_not(None)).distinct()))
+            seen[who] = region_menu(user)
+            assert seen[who] == plain, who
+            # The list's count, one id set per term joined by UNION: a customer in two terms counts once.
+            for conds in ([], [Customer.region == "杭州"], [Customer.owner_id.is_(None)]):
+                expected = len(db.session.scalars(visible_customers(user).where(*conds)).all())
+                assert db.session.scalar(visible_count(user, conds)) == expected, (who, conds)
+    assert seen["rep_a"] == ["上海", "杭州", "绍兴"] and "北京" not in seen["director_a"]
+    assert seen["gm"] == ["上海", "北京", "宁波", "杭州", "绍兴"] and seen["admin"] == []

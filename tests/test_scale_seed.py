@@ -121,3 +121,14 @@ def test_fast_sqlite_converters_bind_as_the_column_types_do():
         for value in values:
             expected = reference(value) if reference else value
             assert fast(value) == expected, (type_, value)
+
+
+def test_the_seed_writes_the_search_column_as_the_app_does(app):
+    from portal.customers.models import Customer
+    from portal.customers.search import refresh_all
+
+    seed_scale(FACTOR, seed=5, today=DAY, echo=_quiet)
+    seeded = dict(db.session.execute(select(Customer.id, Customer.search_text)).all())
+    assert seeded and all(seeded.values())
+    refresh_all(db.session.connection())
+    assert dict(db.session.execute(select(Customer.id, Customer.search_text)).all()) == seeded

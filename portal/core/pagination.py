@@ -66,9 +66,14 @@ def paginate_by_id(stmt, model, options=(), per_page: int | None = None):
 class _NarrowPagination(SelectPagination):
     """A page whose rows are picked on their ids alone, inside the one query that loads them."""
 
-    def __init__(self, model, options, **kwargs):
-        self._model, self._options = model, options
+    def __init__(self, model, options, count=None, **kwargs):
+        self._model, self._options, self._count = model, options, count
         super().__init__(**kwargs)
+
+    def _query_count(self) -> int:
+        if self._count is None:
+            return super()._query_count()
+        return self._query_args["session"].scalar(self._count)
 
     def _query_items(self) -> list:
         stmt = self._query_args["select"]
@@ -78,14 +83,15 @@ class _NarrowPagination(SelectPagination):
         return list(self._query_args["session"].scalars(page).unique())
 
 
-def paginate_narrow(stmt, model, options=(), per_page: int | None = None):
+def paginate_narrow(stmt, model, options=(), per_page: int | None = None, count=None):
     """``paginate`` for a long list shown with joined rows, in the same two queries (page and count).
 
     The page's ids are chosen in a subquery (same filters and order) and only those rows are loaded and
     joined: skipping to page 1,500 walks an index of ids, not 37,000 customers each joined to its owner
     (GM, F=1: 57 → 2 ms). ``stmt`` selects ``model`` and orders by its own columns, ending on a unique one.
+    ``count``: a statement counting the same rows more cheaply than a count over ``stmt``, if there is one.
     """
-    return _NarrowPagination(model, options, select=stmt, session=db.session(), page=_page_arg(),
+    return _NarrowPagination(model, options, count, select=stmt, session=db.session(), page=_page_arg(),
                              per_page=per_page or current_app.config["PER_PAGE"], max_per_page=200,
                              error_out=False)
 

@@ -24,4 +24,4 @@ def init_app(app):
     pool.init_cli(app)
 
 
-from . import pool_views, views  # noqa: E402,F401
+from . import pool_views, search, views  # noqa: E402,F401 - routes; search keeps its column current

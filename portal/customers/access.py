@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
 
 from ..authz import can_edit_record as authz_can_edit
 from ..authz import can_see_record as authz_can_see
@@ -56,20 +58,31 @@ def _in_pool_of(user, customer: Customer) -> bool:
     return user.role == "director" and customer.team_id in (managed_team_ids(user) or set())
 
 
-def customer_scope(stmt: Select, user) -> Select:
-    """Restrict a select of customers to those the user may see: the company's record scope
-    (portal.authz, with the team setting for reps) plus the team's public pool."""
+def scope_terms(user) -> list | None:
+    """The conditions one of which a customer the user may see meets (None: every customer): the
+    company's record scope (portal.authz, with the team setting for reps) plus the team's public pool."""
     if not user.is_authenticated or user.role == "admin":
-        return stmt.where(false())
+        return []
     if managed_team_ids(user) is None:
-        return stmt
+        return None
     scoped = scope_query(select(Customer), Customer, user,
                          team_visible_to_reps=user.role == "rep" and reps_read_team(user.team_id))
-    cond = scoped.whereclause
-    pool = _pool_condition(user)
-    if pool is not None:
-        cond = or_(cond, pool) if cond is not None else pool
-    return stmt.where(cond if cond is not None else false())
+    terms = []
+    for cond in (scoped.whereclause, _pool_condition(user)):
+        if cond is None:
+            continue
+        # or_() flattens nested ORs: its clauses are the terms, each answered by its own index.
+        is_or = isinstance(cond, BooleanClauseList) and cond.operator is operators.or_
+        terms += list(cond.clauses) if is_or else [cond]
+    return terms
+
+
+def customer_scope(stmt: Select, user) -> Select:
+    """Restrict a select of customers to those the user may see (see ``scope_terms``)."""
+    terms = scope_terms(user)
+    if terms is None:
+        return stmt
+    return stmt.where(or_(*terms) if terms else false())
 
 
 def visible_customers(user) -> Select:

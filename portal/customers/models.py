@@ -148,6 +148,8 @@ class Customer(db.Model):
     # In the company pool the GM keeps: reps of every team see and claim it (it joins their team).
     company_pool: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", index=True)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # see core/concurrency.py
+    # Name, phone, pinyin and the contacts' names and phones, for the list's search (see search.py).
+    search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     owner = relationship("User", foreign_keys=[owner_id])
     team = relationship("Team", foreign_keys=[team_id])
@@ -161,8 +163,9 @@ class Customer(db.Model):
         Index("ix_customer_owner_status", "owner_id", "status"),
         # Who may see a customer (owner, team, company pool) and its region: the list's count and its
         # region filter read these instead of the rows (a rep's list, then a director's).
-        Index("ix_customer_owner_scope", "owner_id", "team_id", "company_pool", "region"),
-        Index("ix_customer_team_scope", "team_id", "owner_id", "company_pool", "region"),
+        # The id last: PostgreSQL keeps no id in an index unless asked, and the list's count reads ids.
+        Index("ix_customer_owner_scope", "owner_id", "team_id", "company_pool", "region", "id"),
+        Index("ix_customer_team_scope", "team_id", "owner_id", "company_pool", "region", "id"),
         # The pool (no owner) in its page's order, newest arrivals first, and the values of its region
         # and industry menus, each read from an index alone. With most of a large company in the pool,
         # sorting or reading 30,000 rows per page view was the page's whole cost. Not partial indexes:
@@ -210,7 +213,9 @@ class Contact(db.Model):
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    # active_history: a contact moved to another customer leaves the old one's search (search.py).
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True,
+                                             active_history=True)
     name: Mapped[str] = mapped_column(String(80), index=True)
     title: Mapped[str | None] = mapped_column(String(80))
     phone: Mapped[str | None] = mapped_column(String(40), index=True)

@@ -76,6 +76,14 @@ class BulkWriter:
         cur.close()
         return rows
 
+    def executemany(self, statement: str, rows: list) -> None:
+        """One statement for many rows in the load's transaction (``?`` placeholders, as ``sql``)."""
+        if not self.sqlite:
+            statement = statement.replace("?", "%s")
+        cur = self.raw.cursor()
+        cur.executemany(statement, rows)
+        cur.close()
+
     # Writing -----------------------------------------------------------------------------------
 
     def _converters(self, table: Table, names: list[str]) -> list[tuple[int, Callable]]:

@@ -414,6 +414,23 @@ def seed_customers(w: World) -> None:
                        None, w.at(w.c_day[c - 1], 600))
     w.write(Contact, ["id", "customer_id", "name", "title", "phone", "email", "wechat", "notes", "created_at"],
             contacts())
+    _search_text(w)
+
+
+def _search_text(w: World) -> None:
+    """What each customer is found by (customers.search), as the app's flush writes it."""
+    from collections import defaultdict
+
+    from ..customers.search import compose
+
+    started = time.perf_counter()
+    people = defaultdict(list)
+    for cid, name, phone in w.writer.sql('SELECT customer_id, name, phone FROM "contact" ORDER BY customer_id, id'):
+        people[cid].append((name, phone))
+    rows = [(compose(key, phone, full, initials, people[cid]), cid) for cid, key, phone, full, initials in
+            w.writer.sql('SELECT id, name_key, phone, pinyin_full, pinyin_initials FROM "customer"')]
+    w.writer.executemany('UPDATE "customer" SET search_text = ? WHERE id = ?', rows)
+    w.writer.echo(f"  {'customer.search_text':<32} {len(rows):>10,}      {time.perf_counter() - started:7.1f} s")
 
 
 def _month(day: date) -> str:
