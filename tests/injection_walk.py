@@ -386,6 +386,9 @@ class FillReport:
     server_errors: list = field(default_factory=list)
     field_names: set = field(default_factory=set)
     htmx_accepted: list = field(default_factory=list)  # actions of htmx forms (comments, replies, log) that took text
+    # A refused form comes back with the user's input beside the errors: it must come back as text too.
+    refusals_read: int = 0
+    reflected: list = field(default_factory=list)  # (who, action, payloads that came back as markup)
 
 
 def fill_every_form(app, client, world, payloads) -> FillReport:
@@ -451,6 +454,13 @@ def _send(client, form, action, rotation, report, who, choose=None):
     if resp.status_code >= 500:
         report.server_errors.append(f"{who} POST {action}: {resp.status_code} {sorted(used)}")
     ok = accepted(resp, form.htmx)
+    if not ok and resp.status_code < 500:
+        html = html_of(resp)
+        if html is not None:
+            report.refusals_read += 1
+            found = escaped_payloads(html)
+            if found:
+                report.reflected.append((who, action, found))
     if not ok and choose is not None:
         body = resp.get_data(as_text=True)
         messages = re.findall(r'(?:invalid-feedback[^>]*|alert-danger[^>]*)>([^<]+)<', body)

@@ -67,8 +67,13 @@ def test_payloads_in_every_text_field_stay_text(app, client, world):
           f"htmx forms {len(report.htmx_accepted)}; "
           f"pages read {opened}; fill {filled - started:.1f}s, read {time.monotonic() - filled:.1f}s")
     took = {action for fields in report.accepted.values() for action, _name in fields}
-    print(f"forms no walker got through: {sorted({a for _who, a, *_rest in report.refused} - took)}")
+    print(f"forms no walker got through: {sorted({a for _who, a, *_rest in report.refused} - took)}; "
+          f"refused forms read back with the input: {report.refusals_read}")
     assert escaped == [], "\n".join(escaped)
+    # The forms that refuse (a rule of the business: a duplicate period, a status change not allowed…)
+    # show the user's input again beside the error: as text, like every stored value.
+    assert report.reflected == [], report.reflected
+    assert report.refusals_read >= 10
     # Every payload went into at least one field that took it (but the one with a NUL character, which
     # every form refuses as a bad request), and most read back as plain text.
     assert set(report.accepted) == {p for p in PAYLOADS if "\x00" not in p}
