@@ -499,3 +499,38 @@ def test_postgresql_plans_each_statement_for_its_values(app):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     assert db.session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+
+
+def test_settings_are_kept_per_worker_until_a_setting_is_written(app, world, make_app, count_queries):
+    """Two workers on one database read the settings once, then from memory; a written setting is seen
+    by both on their next request (its token is read instead of the table: one row, not one per team)."""
+    from conftest import sign_in
+
+    from portal.core import settings
+
+    settings.put("company_name", "甲公司")
+    db.session.commit()
+    other = make_app()
+    clients = []
+    for worker in (app, other):
+        c = worker.test_client()
+        with worker.app_context():
+            sign_in(c, db.session.get(type(world.rep_a), world.rep_a.id))
+        clients.append((worker, c))
+
+    def page(worker, c) -> tuple[str, int]:
+        with worker.app_context():
+            with count_queries() as q:
+                html = c.get("/").get_data(as_text=True)
+        return html, sum(1 for s in q.statements if "FROM setting" in s)
+
+    for worker, c in clients:
+        page(worker, c)
+        html, reads = page(worker, c)
+        assert "甲公司" in html and reads == 0
+    with app.app_context():
+        settings.put("company_name", "乙公司")
+        db.session.commit()
+    for worker, c in clients:
+        html, reads = page(worker, c)
+        assert "乙公司" in html and "甲公司" not in html and reads == 1

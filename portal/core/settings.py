@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .cache import VersionedCache, invalidate_on_write
 from .db import db
 from .memo import request_memo
 
@@ -34,13 +35,22 @@ def _scope(team_id: int | None) -> str:
     return f"team:{team_id}" if team_id else "company"
 
 
+# Every page asks for several settings (language, company name, data scopes, schedules) and the table
+# holds a few rows per team: 120 rows at 20 teams, read on every request until they were kept by each
+# worker until a setting is written (core/cache.py; its token is read instead, one row).
+invalidate_on_write("settings", Setting)
+_ALL = VersionedCache("settings", size=1)
+
+
+def _read_all() -> dict[tuple[str, str], str]:
+    return {(s.scope, s.key): s.value for s in db.session.execute(select(Setting.scope, Setting.key, Setting.value))}
+
+
 def _stored() -> dict[tuple[str, str], str]:
-    """Every stored value, read once per request: a page asks for several settings (language,
-    company name, data scopes, schedules) and the table holds a few rows per team."""
+    """Every stored value (treat it as read-only: it is shared by the worker's requests)."""
     memo = request_memo()
     if "settings" not in memo:
-        memo["settings"] = {(s.scope, s.key): s.value for s in db.session.execute(
-            select(Setting.scope, Setting.key, Setting.value))}
+        memo["settings"] = _ALL.get("all", _read_all)
     return memo["settings"]
 
 
