@@ -174,8 +174,11 @@ class Customer(db.Model):
         # The company pool, which every rep's and director's list ORs in: from its own few rows. Without it
         # SQLite read every customer without an owner, in every team's pool, for each list, its count and
         # its region menu (the lists grew with the company, not with what the user sees).
-        Index("ix_customer_company_pool_open", "owner_id", "team_id", "status", "region",
+        Index("ix_customer_company_pool_open", "owner_id", "status", "team_id", "region",
               sqlite_where=text("company_pool = 1"), postgresql_where=text("company_pool")),
+        # The team's pool with a status filter: SQLite otherwise reads it through (owner, status), i.e.
+        # every pool customer of that status in the company.
+        Index("ix_customer_team_pool_status", "team_id", "owner_id", "status", "id"),
         Index("ix_customer_name_id", "name_key", "id"),  # the list's order, ids alone (see ix_sales_order_day_id)
         Index("ix_customer_owner_arrival", "owner_id", "pool_entered_at", "id", "status", "team_id", "company_pool"),
         Index("ix_customer_owner_region", "owner_id", "region", "status", "team_id", "company_pool"),

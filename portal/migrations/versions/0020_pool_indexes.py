@@ -28,8 +28,9 @@ def upgrade():
     for name, columns in INDEXES:
         op.create_index(name, "customer", columns, unique=False)
     op.create_index("ix_sales_order_day_id", "sales_order", ["ordered_on", "id"], unique=False)
-    op.create_index("ix_customer_company_pool_open", "customer", ["owner_id", "team_id", "status", "region"],
+    op.create_index("ix_customer_company_pool_open", "customer", ["owner_id", "status", "team_id", "region"],
                     unique=False, sqlite_where=sa.text("company_pool = 1"), postgresql_where=sa.text("company_pool"))
+    op.create_index("ix_customer_team_pool_status", "customer", ["team_id", "owner_id", "status", "id"], unique=False)
     for name, columns in SCOPES:
         op.drop_index(name, table_name="customer")
         op.create_index(name, "customer", [*columns, "id"], unique=False)
@@ -41,6 +42,7 @@ def downgrade():
     for name, columns in SCOPES:
         op.drop_index(name, table_name="customer")
         op.create_index(name, "customer", columns, unique=False)
+    op.drop_index("ix_customer_team_pool_status", table_name="customer")
     op.drop_index("ix_customer_company_pool_open", table_name="customer")
     op.drop_index("ix_sales_order_day_id", table_name="sales_order")
     for name, _columns in reversed(INDEXES):
