@@ -51,7 +51,7 @@ def filtered_pool(args):
     elif how == "new":
         stmt = stmt.where(Customer.previous_owner_id.is_(None))
     # Every pool customer has an arrival time (models.Customer._entering_pool): no NULLs to place, so
-    # the order is ix_customer_pool_recent read backwards on both databases.
+    # the order is ix_customer_owner_arrival read backwards on both databases.
     return stmt.order_by(Customer.pool_entered_at.desc(), Customer.id.desc())
 
 

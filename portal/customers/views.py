@@ -139,8 +139,8 @@ def index():
     pool.recycle_on_open(pool.pool_teams(current_user))
     conds, sort = _filters(request.args)
     stmt = visible_customers(current_user).where(*conds).order_by(*SORTS[sort])
-    # A search's conditions (contacts included) cost more than its rows: one query brings the page and
-    # its count. Without one, two cheap queries beat it (a top-25 sort and an index count, where the
+    # A search's condition (the search column, contacts included) costs more than its rows: one query
+    # brings the page and its count. Without one, two cheap queries beat it (a top-25 sort and an index count, where the
     # window count would make the database keep every row of the list).
     page = paginate_counted(stmt.options(joinedload(Customer.owner))) if request.args.get("q", "").strip() \
         else paginate_narrow(stmt, Customer, (joinedload(Customer.owner),), count=visible_count(current_user, conds))
