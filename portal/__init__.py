@@ -69,7 +69,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(i18n.translation_directories(app))
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
-    i18n.install_domain(babel)
+    i18n.install_domain(app, babel)
     login_manager.init_app(app)
 
 

@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.globals import _cv_app
 from flask_babel import Domain, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -45,12 +46,30 @@ _CATALOG_CODES = {"zh_Hans_CN": "zh_CN", "zh_Hans": "zh_CN", "zh": "zh_CN"}
 
 
 class CatalogDomain(Domain):
-    """Flask-Babel's domain, reading each locale's catalogs from the folder named the gettext way."""
+    """Flask-Babel's domain, reading each locale's catalogs from the folder named the gettext way.
+
+    Every ``_()`` asks for the translations: a page makes a hundred such calls, and Flask-Babel's own
+    lookup (context, locale, the locale's name, the cache) costs more than the translation itself. So
+    the request's Babel context keeps the answer beside the locale it was for; a changed locale
+    (``force_locale``, ``refresh``) is a different object and takes the full path again."""
 
     def get_translations(self):
+        app_ctx = _cv_app.get(None)
+        babel_ctx = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+        if babel_ctx is not None:
+            kept = babel_ctx.__dict__.get("portal_translations")
+            if kept is not None and kept[0] is babel_ctx.__dict__.get("babel_locale"):
+                return kept[1]
         locale = get_locale()
         if locale is None:
             return support.NullTranslations()
+        translations = self._catalogs(locale)
+        babel_ctx = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+        if babel_ctx is not None and babel_ctx.__dict__.get("babel_locale") is locale:
+            babel_ctx.portal_translations = (locale, translations)
+        return translations
+
+    def _catalogs(self, locale):
         key = (str(locale), self.domain[0])
         if key not in self.cache:
             code = _CATALOG_CODES.get(str(locale), str(locale))
@@ -64,8 +83,16 @@ class CatalogDomain(Domain):
         return self.cache[key]
 
 
-def install_domain(babel) -> None:
-    babel.__dict__["domain_instance"] = CatalogDomain(domain="messages")
+def install_domain(app: Flask, babel) -> None:
+    domain = babel.__dict__["domain_instance"] = CatalogDomain(domain="messages")
+    # Templates ask the domain directly (Flask-Babel's callables first look the domain up per call).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: domain.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 def select_locale() -> str:

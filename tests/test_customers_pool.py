@@ -541,3 +541,54 @@ def test_every_pool_customer_has_an_arrival_time_and_the_newest_come_first(clien
     sign_in(client, world.director_a)
     html = client.get("/customers/pool").get_data(as_text=True)
     assert html.index("后来放回公海的客户") < html.index("新建公海客户")
+
+
+def test_region_menus_are_kept_by_each_worker_until_a_region_or_a_visibility_changes(app, world, make_app):
+    """The customer list's region menu is kept per worker and per visibility; a customer's new region, a
+    customer handed to another owner and the pool's bulk recycling are seen by both workers at once."""
+    from sqlalchemy import event
+
+    from portal.customers.views import region_menu
+    from portal.people.models import User
+
+    other = make_app()
+    mine = _owned(world, region="杭州")
+    theirs = customer(world.rep_b, region="北京")
+
+    def menu(worker, user_id) -> tuple[list, int]:
+        with worker.test_request_context():
+            statements = []
+
+            def seen(_conn, _cursor, statement, *_args):
+                statements.append(statement)
+
+            event.listen(db.engine, "before_cursor_execute", seen)
+            try:
+                regions = region_menu(db.session.get(User, user_id))
+            finally:
+                event.remove(db.engine, "before_cursor_execute", seen)
+            return regions, sum("FROM customer" in s for s in statements)
+
+    def both(user_id) -> list:
+        answers = [menu(worker, user_id) for worker in (app, other)]
+        assert answers[0][0] == answers[1][0]
+        return answers[0][0]
+
+    rep_a, director_a = world.rep_a.id, world.director_a.id
+    for worker in (app, other):
+        assert menu(worker, rep_a)[0] == ["杭州"]
+        assert menu(worker, rep_a) == (["杭州"], 0)  # kept: no customer read
+        assert menu(worker, director_a) == (["杭州"], 1)  # another visibility: its own entry
+    mine.region = "温州"
+    db.session.commit()
+    assert both(rep_a) == ["温州"] and both(director_a) == ["温州"]
+    theirs.owner_id, theirs.team_id = world.rep_a.id, world.team_a.id
+    db.session.commit()
+    assert both(rep_a) == ["北京", "温州"]
+    # A customer of rep_a2's comes back to the team's pool by the rules (one UPDATE, no flush): rep_a
+    # sees the team's pool.
+    _rules(world, C={"no_follow_up_days": 5})
+    _owned(world, rep=world.rep_a2, region="宁波")
+    assert both(rep_a) == ["北京", "温州"]
+    assert _recycle(world) >= 1
+    assert "宁波" in both(rep_a)

@@ -54,3 +54,22 @@ def test_migrations_downgrade_and_upgrade_again(make_app, tmp_path):
         assert not inspect(db.engine).has_table("user")
         upgrade(revision="heads")
         assert inspect(db.engine).has_table("robot")
+
+
+def test_translations_kept_for_the_request_follow_a_forced_locale(app):
+    """The request keeps its translations beside the locale they are for: force_locale (a message written
+    in its recipient's language) and refresh() take the other language, in Python and in templates."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext, refresh
+
+    page = "{{ _('Customers') }}"
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert gettext("Customers") == "客户" and render_template_string(page) == "客户"
+        with force_locale("en"):
+            assert gettext("Customers") == "Customers" and render_template_string(page) == "Customers"
+        assert gettext("Customers") == "客户" and render_template_string(page) == "客户"
+        from flask import session
+
+        session["locale"] = "en"
+        refresh()
+        assert gettext("Customers") == "Customers" and render_template_string(page) == "Customers"

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import BooleanClauseList
 from ..authz import can_edit_record as authz_can_edit
 from ..authz import can_see_record as authz_can_see
 from ..authz import managed_team_ids, scope_query
+from ..authz.scopes import data_scope
 from ..core import settings
 from ..core.db import db
 from ..core.memo import request_memo
@@ -58,11 +59,19 @@ def _in_pool_of(user, customer: Customer) -> bool:
     return user.role == "director" and customer.team_id in (managed_team_ids(user) or set())
 
 
-def scope_terms(user) -> list | None:
+def scope_terms(user) -> tuple | None:
     """The conditions one of which a customer the user may see meets (None: every customer): the
-    company's record scope (portal.authz, with the team setting for reps) plus the team's public pool."""
+    company's record scope (portal.authz, with the team setting for reps) plus the team's public pool.
+    Built once per request and user: the list page asks for them three times (page, count, regions)."""
     if not user.is_authenticated or user.role == "admin":
-        return []
+        return ()
+    memo = request_memo().setdefault("customers.scope_terms", {})
+    if user.id not in memo:
+        memo[user.id] = _build_scope_terms(user)
+    return memo[user.id]
+
+
+def _build_scope_terms(user) -> tuple | None:
     if managed_team_ids(user) is None:
         return None
     scoped = scope_query(select(Customer), Customer, user,
@@ -74,7 +83,16 @@ def scope_terms(user) -> list | None:
         # or_() flattens nested ORs: its clauses are the terms, each answered by its own index.
         is_or = isinstance(cond, BooleanClauseList) and cond.operator is operators.or_
         terms += list(cond.clauses) if is_or else [cond]
-    return terms
+    return tuple(terms)
+
+
+def scope_key(user) -> tuple:
+    """Everything ``scope_terms`` depends on besides the customers themselves: a key under which a
+    result computed from the user's visible customers may be kept (with the customers' own token)."""
+    teams = managed_team_ids(user)
+    return (user.id, user.role, user.team_id, None if teams is None else tuple(sorted(teams)),
+            data_scope(user.role) if user.role in ("rep", "director") else None,
+            user.role == "rep" and reps_read_team(user.team_id))
 
 
 def customer_scope(stmt: Select, user) -> Select:

@@ -32,6 +32,7 @@ from ..core import concurrency
 from ..core.cache import invalidate_on_write
 from ..core.db import db, utcnow
 from ..core.types import Money, UTCDateTime
+from ..people.models import User
 
 CUSTOMER_KINDS = ("customer", "partner", "distributor")
 CUSTOMER_STATUSES = ("prospect", "active", "lost")
@@ -451,6 +452,15 @@ class KeepRequest(db.Model):
 
 
 invalidate_on_write("pipeline", Opportunity)  # the pipeline sums target status keeps (plans/queries.py)
+
+# The region menus of the customer list (customers/views.py): they change with a customer's region, with
+# who may see it (owner, team, company pool), and with a person's team or role (a director's view can
+# reach "their reps' customers"). The pool's bulk recycling bumps it itself (pool.py).
+invalidate_on_write("pool_rules", PoolRule)  # the rules' signatures each worker keeps (pool.py)
+
+REGIONS_CACHE = "customer_regions"
+invalidate_on_write(REGIONS_CACHE, Customer, User,
+                    columns=("region", "owner_id", "team_id", "company_pool", "role"))
 
 
 @event.listens_for(Customer, "before_insert")

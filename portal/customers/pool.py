@@ -32,12 +32,13 @@ from ..audit.models import AuditEntry
 from ..audit.services import record
 from ..authz import managed_team_ids
 from ..core import settings
+from ..core.cache import VersionedCache, bump
 from ..core.db import db, utcnow
 from ..core.errors import ServiceError
 from ..core.memo import request_memo
 from ..core.periods import is_working_day, local_midnight, local_today, to_local
 from ..people.models import Team, User
-from .models import TIERS, Customer, CustomerEvent, KeepRequest, Opportunity, PoolRule
+from .models import REGIONS_CACHE, TIERS, Customer, CustomerEvent, KeepRequest, Opportunity, PoolRule
 
 DAILY_KEY = "customers.pool.daily_claims"
 RECLAIM_KEY = "customers.pool.reclaim_days"
@@ -426,6 +427,8 @@ def recycle_team(team_id: int, today: date | None = None, actor=None) -> int:
     rows = db.session.execute(stmt).all()
     if not rows:
         return 0
+    # An UPDATE statement passes no flush: the owners changed, so the cached region menus go.
+    bump(db.session.connection(), REGIONS_CACHE)
     actor_id = actor.id if actor is not None else None
     db.session.execute(insert(CustomerEvent.__table__), [
         {"customer_id": cid, "team_id": team_id, "kind": "recycled", "actor_id": actor_id, "note": None,
@@ -466,8 +469,21 @@ def forget_recycle_checks(team_id: int | None = None, app=None) -> None:
         _checks(app).pop(team_id, None)
 
 
+# Every team's rules in short, kept by each worker until a rule is written (models: "pool_rules"): every
+# list open compares them with what the last check saw, and reading them cost a query per page.
+_SIGNATURES = VersionedCache("pool_rules", size=1)
+
+
+def _all_signatures() -> dict[int, tuple]:
+    rows: dict[int, list] = {}
+    for team_id, *values in db.session.execute(
+            select(PoolRule.team_id, PoolRule.tier, *(getattr(PoolRule, f) for f in RULE_FIELDS))):
+        rows.setdefault(team_id, []).append(tuple(values))
+    return {team_id: tuple(sorted(values)) for team_id, values in rows.items()}
+
+
 def _rules_signature(team_id: int) -> tuple:
-    return tuple(sorted((tier, *(getattr(r, f) for f in RULE_FIELDS)) for tier, r in rules_for(team_id).items()))
+    return _SIGNATURES.get("all", _all_signatures).get(team_id, ())
 
 
 def recycle_on_open(team_ids: Iterable[int] | None) -> int:
@@ -477,7 +493,6 @@ def recycle_on_open(team_ids: Iterable[int] | None) -> int:
     if team_ids is None:
         team_ids = list(db.session.scalars(select(Team.id)))
     checks, today, now = _checks(), local_today(), monotonic()
-    load_rules(team_ids)
     n = 0
     for team_id in sorted(set(team_ids) - memo):
         memo.add(team_id)

@@ -14,10 +14,12 @@ from sqlalchemy.orm import joinedload
 
 from ..authz import DIRECTOR, REP, SALES, managed_team_ids, policy
 from ..core import concurrency
+from ..core.cache import VersionedCache
 from ..core.db import db, utcnow
 from ..core.errors import ServiceError
 from ..core.links import id_paths
 from ..core.pagination import paginate_counted, paginate_narrow
+from ..people.menus import people_menu
 from ..people.models import User
 from . import bp, pool, services
 from .access import (
@@ -26,6 +28,7 @@ from .access import (
     can_edit_customer,
     can_manage_team_customers,
     get_customer_or_404,
+    scope_key,
     scope_terms,
     visible_customers,
 )
@@ -46,7 +49,7 @@ from .forms import (
     StatusForm,
     local_to_utc,
 )
-from .models import CUSTOMER_STATUSES, TIERS, Activity, Contact, Customer, name_key
+from .models import CUSTOMER_STATUSES, REGIONS_CACHE, TIERS, Activity, Contact, Customer, name_key
 from .timeline import build_timeline
 
 SORTS = {
@@ -93,13 +96,19 @@ def team_reps(team_ids) -> list[User]:
         User.team_id.in_(team_ids), User.role == "rep", User.active.is_(True)).order_by(User.display_name)))
 
 
-def filtered_customers(args):
+def filtered_customers(args, user=None):
     """The customer list's query for the filters in ``args`` (shared by the page and the exports)."""
-    conds, sort = _filters(args)
-    return visible_customers(current_user).where(*conds).order_by(*SORTS[sort]), sort
+    stmt, sort, _conds = _list_query(args, user or current_user._get_current_object())
+    return stmt, sort
 
 
-def _filters(args) -> tuple[list, str]:
+def _list_query(args, user):
+    """The list's select, its sort and its filter conditions alone (the count reuses them)."""
+    conds, sort = _filters(args, user)
+    return visible_customers(user).where(*conds).order_by(*SORTS[sort]), sort, conds
+
+
+def _filters(args, user) -> tuple[list, str]:
     """The conditions of the filters in ``args``, and the sort asked for."""
     conds = []
     q = unicodedata.normalize("NFKC", args.get("q") or "").strip()[:100]
@@ -121,7 +130,7 @@ def _filters(args) -> tuple[list, str]:
     if owner == "pool":
         conds.append(Customer.owner_id.is_(None))
     elif owner == "me":
-        conds.append(Customer.owner_id == current_user.id)
+        conds.append(Customer.owner_id == user.id)
     elif owner.isdigit():
         conds.append(Customer.owner_id == int(owner))
     stale = args.get("stale", type=int)
@@ -136,20 +145,30 @@ def _filters(args) -> tuple[list, str]:
 @policy(SALES)
 def index():
     """The customers the user may see: search (name, contact, phone, pinyin), filters, sort, pages."""
-    pool.recycle_on_open(pool.pool_teams(current_user))
-    conds, sort = _filters(request.args)
-    stmt = visible_customers(current_user).where(*conds).order_by(*SORTS[sort])
-    # A search's condition (the search column, contacts included) costs more than its rows: one query
-    # brings the page and its count. Without one, two cheap queries beat it (a top-25 sort and an index count, where the
-    # window count would make the database keep every row of the list).
-    page = paginate_counted(stmt.options(joinedload(Customer.owner))) if request.args.get("q", "").strip() \
-        else paginate_narrow(stmt, Customer, (joinedload(Customer.owner),), count=visible_count(current_user, conds))
-    teams = managed_team_ids(current_user)
-    owners = team_reps(teams) if teams else ([] if teams is not None else list(db.session.scalars(
-        select(User).where(User.role == "rep", User.active.is_(True)).order_by(User.display_name))))
-    regions = region_menu(current_user)
-    return render_template("customers/index.html", page=page, sort=sort, owners=owners, regions=regions,
+    user = current_user._get_current_object()
+    pool.recycle_on_open(pool.pool_teams(user))
+    stmt, sort, conds = _list_query(request.args, user)
+    # The rows are the shown columns, not Customer objects: loading 25 entities with their owners cost more
+    # than the query. A search's condition (the search column, contacts included) costs more than its rows:
+    # one query brings the page and its count. Without one, two cheap queries beat it (a top-25 sort and
+    # an index count, where the window count would make the database keep every row of the list).
+    if request.args.get("q", "").strip():
+        page = paginate_counted(_list_columns(stmt))
+    else:
+        page = paginate_narrow(stmt, Customer, rows=_list_columns(select(Customer)),
+                               count=visible_count(user, conds))
+    teams = managed_team_ids(user)
+    owners = people_menu(teams) if teams or teams is None else []
+    return render_template("customers/index.html", page=page, sort=sort, owners=owners, regions=region_menu(user),
                            tiers=TIERS, args=request.args, detail_path=id_paths("customers.detail", "customer_id"))
+
+
+def _list_columns(stmt):
+    """``stmt`` (a select of customers) as the list's columns, with the owner's name."""
+    return stmt.with_only_columns(
+        Customer.id, Customer.name, Customer.kind, Customer.status, Customer.tier, Customer.region,
+        Customer.owner_id, Customer.last_contact_at, User.display_name.label("owner_name"),
+    ).select_from(Customer).outerjoin(User, User.id == Customer.owner_id)
 
 
 def visible_count(user, conds: list):
@@ -165,10 +184,20 @@ def visible_count(user, conds: list):
     return select(func.count()).select_from(ids)
 
 
+_REGIONS = VersionedCache(REGIONS_CACHE, size=1024)
+
+
 def region_menu(user, limit: int = 200) -> list[str]:
     """The regions of the customers the user may see, for the filter menu.
 
-    One DISTINCT per visibility term, joined by UNION: each reads its own index, where one DISTINCT
+    Kept by each worker per visibility (``scope_key``) until a customer's region or visibility changes
+    (models.REGIONS_CACHE): the menu reads every visible customer's region, the pool's included, which
+    grows with the company, and it rarely changes."""
+    return _REGIONS.get(scope_key(user), lambda: _regions_of(user, limit))
+
+
+def _regions_of(user, limit: int) -> list[str]:
+    """One DISTINCT per visibility term, joined by UNION: each reads its own index, where one DISTINCT
     over the OR of the terms made PostgreSQL scan the index of every customer in the company."""
     terms = scope_terms(user)
     if terms is None:
