@@ -206,6 +206,23 @@ def sample_factories() -> dict:
 
 
 @pytest.fixture
+def two_workers(app, make_app):
+    """``two_workers(user)``: [(app, client)] for this app and a second one on the same database (two
+    gunicorn workers or hosts), each client signed in as ``user``."""
+
+    def signed_in(user) -> list:
+        pairs = []
+        for worker in (app, make_app()):
+            c = worker.test_client()
+            with worker.app_context():
+                sign_in(c, db.session.get(type(user), user.id))
+            pairs.append((worker, c))
+        return pairs
+
+    return signed_in
+
+
+@pytest.fixture
 def count_queries(app):
     """Counts SQL statements run inside the ``with`` block: ``with count_queries() as q: …; q.n``."""
     from contextlib import contextmanager

@@ -501,22 +501,15 @@ def test_postgresql_plans_each_statement_for_its_values(app):
     assert db.session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
 
 
-def test_settings_are_kept_per_worker_until_a_setting_is_written(app, world, make_app, count_queries):
+def test_settings_are_kept_per_worker_until_a_setting_is_written(app, world, two_workers, count_queries):
     """Two workers on one database read the settings once, then from memory; a written setting is seen
     by both on their next request (its token is read instead of the table: one row, not one per team)."""
-    from conftest import sign_in
 
     from portal.core import settings
 
     settings.put("company_name", "甲公司")
     db.session.commit()
-    other = make_app()
-    clients = []
-    for worker in (app, other):
-        c = worker.test_client()
-        with worker.app_context():
-            sign_in(c, db.session.get(type(world.rep_a), world.rep_a.id))
-        clients.append((worker, c))
+    clients = two_workers(world.rep_a)
 
     def page(worker, c) -> tuple[str, int]:
         with worker.app_context():

@@ -244,10 +244,9 @@ def test_status_page_query_count_is_flat(app, client, world, count_queries):
     assert "¥1,000,000.00" in resp.get_data(as_text=True)  # 10,000 orders of ¥100
 
 
-def test_targets_are_kept_per_worker_until_a_target_is_written(app, world, make_app, count_queries):
+def test_targets_are_kept_per_worker_until_a_target_is_written(app, world, two_workers, count_queries):
     """Two workers (two apps on one database): each reads the targets once, serves them from memory
     afterwards, and both see a changed, added or deleted target at once."""
-    from conftest import sign_in
 
     from portal.core.cache import CacheVersion
 
@@ -255,13 +254,7 @@ def test_targets_are_kept_per_worker_until_a_target_is_written(app, world, make_
     db.session.commit()
     assert db.session.get(CacheVersion, "targets") is not None  # the write gave the targets a token
     url = f"/plans/status?scope=team&team_id={world.team_a.id}&period={NOV.key}"
-    other = make_app()
-    clients = []
-    for worker in (app, other):
-        c = worker.test_client()
-        with worker.app_context():
-            sign_in(c, db.session.get(type(world.director_a), world.director_a.id))
-        clients.append((worker, c))
+    clients = two_workers(world.director_a)
 
     def base_shown(worker, c) -> tuple[str, int]:
         with worker.app_context():
