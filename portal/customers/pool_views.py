@@ -15,6 +15,8 @@ from ..core import settings
 from ..core.db import db
 from ..core.errors import ServiceError
 from ..core.pagination import paginate, paginate_narrow
+from ..people.menus import choices as menu_choices
+from ..people.menus import people_menu
 from ..people.models import Team
 from . import bp, pool, services
 from .access import can_claim, can_edit_customer, can_manage_team_customers, get_customer_or_404
@@ -68,9 +70,7 @@ def pool_page():
     stmt = filtered_pool(request.args)
     page = paginate_narrow(stmt, Customer, (joinedload(Customer.previous_owner), joinedload(Customer.team)))
     teams = pool.pool_teams(current_user)
-    from .views import team_reps
-
-    reps = team_reps(teams) if current_user.role == "director" else []
+    reps = people_menu(teams) if current_user.role == "director" else []
     base = pool.pool_query(current_user)
     regions = list(db.session.scalars(base.with_only_columns(Customer.region).where(Customer.region.is_not(None))
                                       .distinct().order_by(Customer.region).limit(200)))
@@ -117,9 +117,7 @@ def pool_assign(customer_id: int):
     if not can_manage_team_customers(current_user, customer.team_id):
         abort(403)
     form = AssignForm()
-    from .views import team_reps
-
-    form.rep_id.choices = [(u.id, u.display_name) for u in team_reps({customer.team_id})]
+    form.rep_id.choices = menu_choices(people_menu({customer.team_id}))
     error = None
     if form.validate_on_submit():
         try:

@@ -19,6 +19,7 @@ from ..core.db import db, utcnow
 from ..core.errors import ServiceError
 from ..core.links import id_paths
 from ..core.pagination import paginate_counted, paginate_narrow
+from ..people.menus import choices as menu_choices
 from ..people.menus import people_menu
 from ..people.models import User
 from . import bp, pool, services
@@ -87,13 +88,6 @@ def _vary_on_htmx(response):
 @bp.app_context_processor
 def _customer_helpers():
     return {"customer_labels": labels, "id_paths": id_paths}
-
-
-def team_reps(team_ids) -> list[User]:
-    if not team_ids:
-        return []
-    return list(db.session.scalars(select(User).where(
-        User.team_id.in_(team_ids), User.role == "rep", User.active.is_(True)).order_by(User.display_name)))
 
 
 def filtered_customers(args, user=None):
@@ -212,8 +206,7 @@ def _regions_of(user, limit: int) -> list[str]:
 
 def _owner_choices(form: CustomerForm) -> None:
     if current_user.role == "director":
-        form.owner_id.choices = [(0, _("— public pool —"))] + [
-            (u.id, u.display_name) for u in team_reps({current_user.team_id})]
+        form.owner_id.choices = [(0, _("— public pool —")), *menu_choices(people_menu({current_user.team_id}))]
     else:
         del form.owner_id
 
@@ -428,8 +421,7 @@ def reassign(customer_id: int):
     if not can_manage_team_customers(current_user, customer.team_id):
         abort(403)
     form = ReassignForm()
-    form.owner_id.choices = [(0, _("— public pool —"))] + [
-        (u.id, u.display_name) for u in team_reps({customer.team_id})]
+    form.owner_id.choices = [(0, _("— public pool —")), *menu_choices(people_menu({customer.team_id}))]
     if request.method == "GET":
         form.owner_id.data, form.version.data = customer.owner_id or 0, customer.version
     if form.validate_on_submit():
