@@ -93,3 +93,31 @@ def test_admin_sets_scopes(client, world):
     resp = client.post("/admin/settings", data={"company_name": "测试公司", "default_locale": "zh_CN",
                                                 "data_scope_director": "everything", "data_scope_rep": "dept"})
     assert resp.status_code == 200 and "is-invalid" in resp.get_data(as_text=True)
+
+
+def test_every_worker_sees_a_team_tree_change_at_once(app, world, make_team, make_app):
+    """Each worker keeps the team tree; a new sub-team, a team moved under another and a new head are
+    seen by a second worker on its next request."""
+    from portal.core.cache import bump
+
+    bump(db.session.connection(), "teams")  # as a migrated database has it: the workers keep the tree
+    db.session.commit()
+    other = make_app()
+
+    def teams(worker, user_id):
+        with worker.test_request_context():
+            return managed_team_ids(db.session.get(User, user_id))
+
+    director_a, director_b = world.director_a.id, world.director_b.id
+    assert teams(other, director_a) == {world.team_a.id} and teams(app, director_a) == {world.team_a.id}
+    sub = make_team("Team A-1")
+    sub.parent_id = world.team_a.id
+    db.session.commit()
+    assert teams(other, director_a) == {world.team_a.id, sub.id}
+    sub.parent_id = world.team_b.id
+    db.session.commit()
+    assert teams(other, director_a) == {world.team_a.id}
+    assert teams(other, director_b) == {world.team_b.id, sub.id}
+    world.team_b.director_id = director_a
+    db.session.commit()
+    assert teams(other, director_a) == {world.team_a.id, world.team_b.id, sub.id}

@@ -20,6 +20,7 @@ from flask import abort
 from sqlalchemy import Select, false, or_, select
 
 from ..core import settings
+from ..core.cache import VersionedCache
 from ..core.db import db
 from ..core.memo import request_memo
 
@@ -37,13 +38,18 @@ def data_scope(role: str) -> str:
     return memo[role]
 
 
+_TEAM_TREE = VersionedCache("teams", size=1)
+
+
 def _team_tree() -> list[tuple[int, int | None, int | None]]:
-    """(id, parent id, director id) of every team, read once per request (a company has tens of teams)."""
+    """(id, parent id, director id) of every team (a company has tens of teams): every director's page
+    asks, and teams rarely change, so each worker keeps them until a team is written (people/models.py)."""
     from ..people.models import Team
 
     memo = request_memo()
     if "team_tree" not in memo:
-        memo["team_tree"] = [tuple(r) for r in db.session.execute(select(Team.id, Team.parent_id, Team.director_id))]
+        memo["team_tree"] = _TEAM_TREE.get("all", lambda: [
+            tuple(r) for r in db.session.execute(select(Team.id, Team.parent_id, Team.director_id))])
     return memo["team_tree"]
 
 

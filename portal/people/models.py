@@ -8,6 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.cache import invalidate_on_write
 from ..core.db import db, utcnow
 from ..core.types import UTCDateTime
 
@@ -106,3 +107,7 @@ class TransferRequest(db.Model):
     to_team: Mapped[Team] = relationship(foreign_keys=[to_team_id])
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+# The team tree each worker keeps for record scoping (authz/scopes.py): who heads a team, and its parent.
+invalidate_on_write("teams", Team, columns=("parent_id", "director_id"))
