@@ -133,6 +133,32 @@ def test_read_receipts_both_ways(client, world):
     assert receipts and world.rep_a.display_name in receipts[-1]
 
 
+def test_receipt_on_each_of_my_messages(client, world):
+    """Each of the viewer's messages says who has read the thread since it was sent; the others' messages
+    carry no line, and a reader's name is printed as text."""
+    from portal.comms.models import ThreadRead
+
+    thread = _raise(client, world.rep_a)
+    sign_in(client, world.rep_a)
+    client.post(f"/comms/threads/{thread.id}/reply", data={"body": "Any news?", "token": "n1"})
+    sign_in(client, world.director_a)
+    client.post(f"/comms/threads/{thread.id}/reply", data={"body": "Looking", "token": "n2"})
+    first, second, third = db.session.scalars(select(ThreadMessage).where(ThreadMessage.thread_id == thread.id)
+                                              .order_by(ThreadMessage.id))
+    first.created_at -= timedelta(hours=2)
+    second.created_at -= timedelta(minutes=30)
+    world.director_a.display_name = "Dir <b>A</b>"
+    db.session.merge(ThreadRead(thread_id=thread.id, user_id=world.director_a.id,
+                                read_at=first.created_at + timedelta(hours=1)))  # between the two
+    db.session.commit()
+    sign_in(client, world.rep_a)
+    page = client.get(f"/comms/threads/{thread.id}/conversation",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    receipts = {part.split('"')[0]: part.split('read-receipt">')[1].split("</div>")[0]
+                for part in page.split('id="msg-')[1:] if "read-receipt" in part}
+    assert receipts == {str(first.id): "Read by Dir &lt;b&gt;A&lt;/b&gt;", str(second.id): "Not read yet"}
+
+
 def test_escalate_gm_joins_and_replies_history_kept(client, world):
     thread = _raise(client, world.rep_a)
     sign_in(client, world.director_a)

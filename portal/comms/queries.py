@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, exists, false, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, false, func, or_, select
 
 from ..authz import managed_team_ids, scope_query
+from ..authz.scopes import _team_tree
 from ..core.db import db, utcnow
 from ..core.memo import request_memo
 from ..core.periods import Period, local_today, to_local
@@ -17,6 +18,7 @@ from .models import (
     Task,
     TaskAssignment,
     Thread,
+    ThreadMessage,
     ThreadRead,
     WorkPlan,
     WorkReport,
@@ -122,10 +124,14 @@ def thread_team_ids(user) -> set[int]:
     """Teams whose threads a director answers: the ones they head (whatever the data scope) and
     those their data scope reaches."""
     memo = request_memo().setdefault("comms.thread_teams", {})
-    if user.id not in memo:
-        headed = set(db.session.scalars(select(Team.id).where(Team.director_id == user.id)))
-        memo[user.id] = headed | (_teams(user) or set())
-    return set(memo[user.id])
+    uid = user.id  # once: ``user`` may be current_user's proxy, and the loop below reads it per team
+    if uid not in memo:
+        scoped = _teams(user) or set()
+        # The request's team tree (id, parent, director), which the scope above has just read: the
+        # teams headed come from it rather than from one more query.
+        headed = {team_id for team_id, _parent, director in _team_tree() if director == uid}
+        memo[uid] = headed | scoped
+    return set(memo[uid])
 
 
 def can_see_thread(user, thread: Thread) -> bool:
@@ -169,6 +175,34 @@ def can_resolve_thread(user, thread: Thread) -> bool:
 
 def can_reopen_thread(user, thread: Thread) -> bool:
     return thread.status == "resolved" and can_see_thread(user, thread) and user.role in ("rep", "director")
+
+
+# The conversation as plain rows: the page shows a few columns of each message and of each reader, so
+# no ORM objects (and no whole author rows) are built for them. The statements are built once.
+_MESSAGES = (select(ThreadMessage.id, ThreadMessage.author_id, ThreadMessage.body, ThreadMessage.event,
+                    ThreadMessage.created_at, User.display_name.label("author_name"))
+             .join(User, User.id == ThreadMessage.author_id)
+             .where(ThreadMessage.thread_id == bindparam("thread_id")).order_by(ThreadMessage.id))
+_READS = (select(ThreadRead.user_id, ThreadRead.read_at, User.display_name)
+          .join(User, User.id == ThreadRead.user_id)
+          .where(ThreadRead.thread_id == bindparam("thread_id")).order_by(ThreadRead.user_id))
+
+
+def thread_messages(thread_id: int) -> list:
+    """(id, author_id, body, event, created_at, author_name) of each message, oldest first."""
+    return db.session.execute(_MESSAGES, {"thread_id": thread_id}).all()
+
+
+def thread_reads(thread_id: int) -> list:
+    """(user_id, read_at, display_name) of each participant who has read the thread."""
+    return db.session.execute(_READS, {"thread_id": thread_id}).all()
+
+
+def read_receipts(viewer_id: int, messages, reads) -> dict[int, list[str]]:
+    """For each of the viewer's own messages, who else has read the thread since it was sent."""
+    others = [r for r in reads if r.user_id != viewer_id]
+    return {m.id: [r.display_name for r in others if r.read_at >= m.created_at]
+            for m in messages if m.author_id == viewer_id}
 
 
 def unread_thread_ids(user, thread_ids) -> set[int]:

@@ -2,17 +2,15 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...authz import DIRECTOR, MANAGERS, REP, SALES, policy
-from ...core.db import db
 from ...core.errors import ServiceError
 from ...core.pagination import paginate
 from .. import bp, services
 from .. import queries as q
 from ..forms import KIND_LABELS, NoteForm, ReplyForm, ThreadForm
-from ..models import Thread, ThreadMessage, ThreadRead
+from ..models import Thread
 from ._common import get_visible_or_404, is_htmx
 
 
@@ -53,29 +51,49 @@ def thread_new():
     return render_template("comms/thread_form.html", form=form)
 
 
-def _conversation(thread: Thread, form: ReplyForm | None = None):
-    messages = list(db.session.scalars(select(ThreadMessage).options(joinedload(ThreadMessage.author))
-                                       .where(ThreadMessage.thread_id == thread.id).order_by(ThreadMessage.id)))
-    reads = list(db.session.scalars(select(ThreadRead).options(joinedload(ThreadRead.user))
-                                    .where(ThreadRead.thread_id == thread.id)))
+def _viewer():
+    """The signed-in user itself: current_user is a proxy that costs on every attribute read."""
+    return current_user._get_current_object()
+
+
+def _conversation(thread: Thread, viewer, form: ReplyForm | None = None):
+    messages = q.thread_messages(thread.id)
+    receipts = _receipt_texts(q.read_receipts(viewer.id, messages, q.thread_reads(thread.id)))
     if form is None:
         form = ReplyForm(formdata=None)
-    return {"thread": thread, "messages": messages, "reads": reads, "form": form}
+    return {"thread": thread, "messages": messages, "receipts": receipts, "form": form, "viewer": viewer,
+            "can_reply": q.can_reply_thread(viewer, thread)}
+
+
+def _receipt_texts(receipts: dict[int, list[str]]) -> dict[int, str]:
+    """The read-receipt line of each of the viewer's messages. A thread has a couple of readers, so the
+    same line recurs on most messages: each distinct one is translated once. Plain text: the template
+    escapes it (names included) as it prints it."""
+    texts: dict[tuple[str, ...], str] = {}
+    out = {}
+    for message_id, names in receipts.items():
+        key = tuple(names)
+        if key not in texts:
+            texts[key] = _("Read by %(names)s", names=", ".join(names)) if names else _("Not read yet")
+        out[message_id] = texts[key]
+    return out
 
 
 @bp.route("/threads/<int:thread_id>")
 @policy(SALES)
 def thread_detail(thread_id: int):
-    thread = get_visible_or_404(Thread, thread_id, q.can_see_thread, current_user)
-    return render_template("comms/thread_detail.html", note_form=NoteForm(), **_conversation(thread))
+    viewer = _viewer()
+    thread = get_visible_or_404(Thread, thread_id, q.can_see_thread, viewer, options=[joinedload(Thread.author)])
+    return render_template("comms/thread_detail.html", **_conversation(thread, viewer))
 
 
 @bp.route("/threads/<int:thread_id>/conversation")
 @policy(SALES)
 def thread_conversation(thread_id: int):
     """The messages and reply box alone, for htmx (refreshes read receipts without a reload)."""
-    thread = get_visible_or_404(Thread, thread_id, q.can_see_thread, current_user)
-    return render_template("comms/_conversation.html", **_conversation(thread))
+    viewer = _viewer()
+    thread = get_visible_or_404(Thread, thread_id, q.can_see_thread, viewer)
+    return render_template("comms/_conversation.html", **_conversation(thread, viewer))
 
 
 @bp.route("/threads/<int:thread_id>/read", methods=["POST"])
@@ -91,7 +109,8 @@ def thread_read(thread_id: int):
 @bp.route("/threads/<int:thread_id>/reply", methods=["POST"])
 @policy(SALES)
 def thread_reply(thread_id: int):
-    thread = get_visible_or_404(Thread, thread_id, q.can_see_thread, current_user)
+    thread = get_visible_or_404(Thread, thread_id, q.can_see_thread, current_user,
+                                options=[joinedload(Thread.author)])
     form = ReplyForm()
     if form.validate_on_submit():
         try:
@@ -103,8 +122,8 @@ def thread_reply(thread_id: int):
             if not is_htmx():
                 return redirect(url_for("comms.thread_detail", thread_id=thread.id))
     if is_htmx():
-        return render_template("comms/_conversation.html", **_conversation(thread, form))
-    return render_template("comms/thread_detail.html", note_form=NoteForm(), **_conversation(thread, form))
+        return render_template("comms/_conversation.html", **_conversation(thread, _viewer(), form))
+    return render_template("comms/thread_detail.html", **_conversation(thread, _viewer(), form))
 
 
 def _thread_action(thread_id: int, action, done_message):
