@@ -53,6 +53,11 @@ def _team_tree() -> list[tuple[int, int | None, int | None]]:
     return memo["team_tree"]
 
 
+def headed_team_ids(user_id: int) -> set[int]:
+    """The teams whose head (director_id) is this person, from the kept team tree."""
+    return {team_id for team_id, _parent, director in _team_tree() if director == user_id}
+
+
 def _with_sub_teams(roots: set[int]) -> set[int]:
     children: dict[int, list[int]] = {}
     for team_id, parent_id, _director in _team_tree():
@@ -76,8 +81,7 @@ def managed_team_ids(user) -> set[int] | None:
         cache = request_memo().setdefault("managed_team_ids", {})
         if user.id not in cache:
             scope = data_scope("director")
-            uid = user.id  # not through current_user's proxy once per team
-            ids = {team_id for team_id, _parent, director in _team_tree() if director == uid}
+            ids = headed_team_ids(user.id)
             if user.team_id:
                 ids.add(user.team_id)
             if scope == "self":

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, case, exists, false, func, or_, select
 
 from ..authz import managed_team_ids, scope_query
-from ..authz.scopes import _team_tree
+from ..authz.scopes import headed_team_ids
 from ..core.db import db, utcnow
 from ..core.memo import request_memo
 from ..core.periods import Period, local_today, to_local
@@ -127,9 +127,8 @@ def thread_team_ids(user) -> set[int]:
     uid = user.id  # once: ``user`` may be current_user's proxy, and the loop below reads it per team
     if uid not in memo:
         scoped = _teams(user) or set()
-        # The request's team tree (id, parent, director), which the scope above has just read: the
-        # teams headed come from it rather than from one more query.
-        headed = {team_id for team_id, _parent, director in _team_tree() if director == uid}
+        # From the team tree the scope above has just used, rather than one more query.
+        headed = headed_team_ids(uid)
         memo[uid] = headed | scoped
     return set(memo[uid])
 
