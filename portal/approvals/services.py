@@ -9,12 +9,13 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import bindparam, delete, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden
 
 from ..audit.services import record as audit
 from ..authz import managed_team_ids
+from ..authz.scopes import headed_team_ids
 from ..core.db import db, utcnow
 from ..core.errors import ServiceError
 from ..core.memo import request_memo
@@ -154,29 +155,43 @@ def can_view(user, req: ApprovalRequest) -> bool:
     return user.role == "director" and req.team_id in (managed_team_ids(user) or set())
 
 
-def todo_filter(user):
-    """Where-clause for requests waiting at a step ``user`` decides; one indexed COUNT for the badge."""
+def _todo_condition(role: str, me=None, teams=None):
+    """Requests waiting at a step of ``role`` that the person (``me``) did not ask for; a director's
+    are those of the teams they belong to or head (``teams``). Without values: named parameters."""
+    me = bindparam("me") if me is None else me
+    cond = (ApprovalRequest.status == "pending") & (ApprovalRequest.current_role == role) \
+        & (ApprovalRequest.requester_id != me)
+    if role == "director":
+        cond = cond & ApprovalRequest.team_id.in_(bindparam("teams", expanding=True) if teams is None else teams)
+    return cond
+
+
+def _todo_params(user) -> dict:
     if user.role == "gm":
-        return (ApprovalRequest.status == "pending") & (ApprovalRequest.current_role == "gm") \
-            & (ApprovalRequest.requester_id != user.id)
-    if user.role == "director":
-        own = select(Team.id).where(Team.director_id == user.id)
-        teams = ApprovalRequest.team_id.in_(own)
-        if user.team_id:
-            teams = teams | (ApprovalRequest.team_id == user.team_id)
-        return (ApprovalRequest.status == "pending") & (ApprovalRequest.current_role == "director") \
-            & (ApprovalRequest.requester_id != user.id) & teams
-    return None
+        return {"me": user.id}
+    teams = headed_team_ids(user.id) | ({user.team_id} if user.team_id else set())
+    return {"me": user.id, "teams": sorted(teams)}
+
+
+def todo_filter(user):
+    """Where-clause for requests waiting at a step ``user`` decides (None: nobody's steps)."""
+    if user.role not in ("gm", "director"):
+        return None
+    return _todo_condition(user.role, **_todo_params(user))
+
+
+# The badge's counts, built once: every page of a director or the GM shows it.
+_TODO_COUNTS = {role: select(func.count()).select_from(ApprovalRequest).where(_todo_condition(role))
+                for role in ("gm", "director")}
 
 
 def todo_count(user) -> int:
-    """The navigation badge (and the home panel): one COUNT per request, remembered for the request."""
-    cond = todo_filter(user) if user.is_authenticated else None
-    if cond is None:
+    """The navigation badge (and the home panel): one indexed COUNT per request, remembered for the request."""
+    if not user.is_authenticated or user.role not in _TODO_COUNTS:
         return 0
     memo = request_memo().setdefault("approvals.todo_count", {})
     if user.id not in memo:
-        memo[user.id] = db.session.scalar(select(func.count(ApprovalRequest.id)).where(cond)) or 0
+        memo[user.id] = db.session.scalar(_TODO_COUNTS[user.role], _todo_params(user)) or 0
     return memo[user.id]
 
 
