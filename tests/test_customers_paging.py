@@ -168,3 +168,34 @@ def test_the_region_menu_and_the_count_are_those_of_what_the_user_sees(app, worl
                 assert db.session.scalar(visible_count(user, conds)) == expected, (who, conds)
     assert seen["rep_a"] == ["上海", "杭州", "绍兴"] and "北京" not in seen["director_a"]
     assert seen["gm"] == ["上海", "北京", "宁波", "杭州", "绍兴"] and seen["admin"] == []
+
+
+def test_the_list_holds_exactly_the_customers_each_role_may_open(app, world):
+    """The list's terms (a term inside another left out) against the per-record rule, for every data scope
+    and with the team setting that lets reps read the team's customers."""
+    from sqlalchemy import select as sa_select
+
+    from portal.core import settings
+    from portal.customers.access import TEAM_READ_KEY, can_see_customer, visible_customers
+    from portal.customers.models import Customer
+
+    customer(world.rep_a, name="甲一")
+    customer(world.rep_a2, name="甲二")
+    customer(world.director_a, name="甲总")
+    customer(team=world.team_a, name="甲池")
+    customer(world.rep_b, name="乙一")
+    customer(team=world.team_b, name="乙池")
+    customer(team=world.team_b, name="公司池", company_pool=True)
+    everyone = ("rep_a", "rep_a2", "director_a", "rep_b", "director_b", "gm", "admin")
+    for director_scope, rep_scope, team_read in (("dept_and_sub", "self", False), ("dept", "dept", False),
+                                                 ("self_and_reports", "self", True), ("self", "dept_and_sub", True)):
+        settings.put("data_scope.director", director_scope)
+        settings.put("data_scope.rep", rep_scope)
+        settings.put(TEAM_READ_KEY, team_read, team_id=world.team_a.id)
+        db.session.commit()
+        for who in everyone:
+            user = getattr(world, who)
+            with app.test_request_context():
+                listed = set(db.session.scalars(visible_customers(user).with_only_columns(Customer.id)))
+                allowed = {c.id for c in db.session.scalars(sa_select(Customer)) if can_see_customer(user, c)}
+                assert listed == allowed, (who, director_scope, rep_scope, team_read)

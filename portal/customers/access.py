@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import BooleanClauseList
 from ..authz import can_edit_record as authz_can_edit
 from ..authz import can_see_record as authz_can_see
 from ..authz import managed_team_ids, scope_query
-from ..authz.scopes import data_scope
+from ..authz.scopes import data_scope, reps_see_team
 from ..core import settings
 from ..core.db import db
 from ..core.memo import request_memo
@@ -35,19 +35,31 @@ def reps_read_team(team_id: int | None) -> bool:
     return memo[team_id]
 
 
-def _pool_condition(user):
-    """The team's public pool (customers without an owner): reps of the team and its director see it."""
-    # Two flat terms, not "no owner AND (team OR company pool)": each can then be read from its own
+def _pool_condition(user, team_seen: bool = False):
+    """The team's public pool (customers without an owner): reps of the team and its director see it.
+    ``team_seen``: the user's scope already holds every customer of those teams, so only the company
+    pool is added (a term inside another would make the database read the team's pool twice)."""
+    # Flat terms, not "no owner AND (team OR company pool)": each can then be read from its own
     # index, and a company whose pool holds most customers does not make every list scan all of it.
-    if user.role == "rep" and user.team_id:
-        return or_(and_(Customer.owner_id.is_(None), Customer.team_id == user.team_id),
-                   and_(Customer.owner_id.is_(None), Customer.company_pool))
+    # The company pool is every rep's and director's (as ``can_see_customer`` has it), with or without a team.
+    company = and_(Customer.owner_id.is_(None), Customer.company_pool)
+    if user.role == "rep":
+        return company if team_seen or not user.team_id else or_(
+            and_(Customer.owner_id.is_(None), Customer.team_id == user.team_id), company)
     if user.role == "director":
         teams = managed_team_ids(user) or set()
-        if teams:
-            return or_(and_(Customer.owner_id.is_(None), Customer.team_id.in_(teams)),
-                       and_(Customer.owner_id.is_(None), Customer.company_pool))
+        return company if team_seen or not teams else or_(
+            and_(Customer.owner_id.is_(None), Customer.team_id.in_(teams)), company)
     return None
+
+
+def _sees_whole_teams(user, team_visible_to_reps: bool) -> bool:
+    """Whether the record scope itself holds every customer of the user's pool teams (portal.authz)."""
+    if user.role == "director":
+        return data_scope("director") in ("dept", "dept_and_sub")
+    if user.role == "rep":
+        return bool(user.team_id) and (team_visible_to_reps or reps_see_team())
+    return False
 
 
 def _in_pool_of(user, customer: Customer) -> bool:
@@ -74,10 +86,10 @@ def scope_terms(user) -> tuple | None:
 def _build_scope_terms(user) -> tuple | None:
     if managed_team_ids(user) is None:
         return None
-    scoped = scope_query(select(Customer), Customer, user,
-                         team_visible_to_reps=user.role == "rep" and reps_read_team(user.team_id))
+    team_read = user.role == "rep" and reps_read_team(user.team_id)
+    scoped = scope_query(select(Customer), Customer, user, team_visible_to_reps=team_read)
     terms = []
-    for cond in (scoped.whereclause, _pool_condition(user)):
+    for cond in (scoped.whereclause, _pool_condition(user, _sees_whole_teams(user, team_read))):
         if cond is None:
             continue
         # or_() flattens nested ORs: its clauses are the terms, each answered by its own index.
