@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
@@ -24,6 +25,18 @@ STATUS_LABELS = {
     "draft": _l("Draft"), "signed": _l("Signed"), "in_fulfilment": _l("In fulfilment"),
     "fulfilled": _l("Fulfilled"), "terminated": _l("Terminated"),
 }
+_TRANSLATED: dict[str, dict[str, str]] = {}
+
+
+def status_labels() -> dict[str, str]:
+    """STATUS_LABELS translated once per language, for a list: a lazy label looks its catalog up again each
+    time a row shows it."""
+    locale = str(get_locale())
+    if locale not in _TRANSLATED:
+        _TRANSLATED[locale] = {code: str(label) for code, label in STATUS_LABELS.items()}
+    return _TRANSLATED[locale]
+
+
 STATUS_COLOURS = {"draft": "secondary", "signed": "info", "in_fulfilment": "primary", "fulfilled": "success",
                   "terminated": "dark"}
 

@@ -2,21 +2,25 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+from functools import cache
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, load_only
 from werkzeug.exceptions import Forbidden
 
 from ..authz import DIRECTOR, REP, SALES, get_scoped_or_404, managed_team_ids, policy, scope_query
 from ..core import concurrency
 from ..core.db import db
 from ..core.errors import ServiceError
+from ..core.links import id_paths
 from ..core.money import ZERO, to_money
-from ..core.pagination import paginate_by_id, paginate_narrow
+from ..core.pagination import paginate_narrow
 from ..core.periods import Period, local_today
+from ..customers.models import Customer
+from ..people import menus
 from ..people.models import Team, User
 from . import bp, collections, queries, services
 from .forms import (
@@ -31,6 +35,7 @@ from .forms import (
     PaymentForm,
     ProgressForm,
     StatusForm,
+    status_labels,
 )
 from .models import (
     CONTRACT_STATUSES,
@@ -47,8 +52,8 @@ WRITERS = REP | DIRECTOR
 EXPORT_LIMIT = 20000
 
 
-def _period_filter():
-    raw = (request.args.get("period") or "").strip()
+def _period_filter(args):
+    raw = (args.get("period") or "").strip()
     if not raw:
         return None
     try:
@@ -57,77 +62,100 @@ def _period_filter():
         return None
 
 
-def _teams() -> list[Team]:
-    stmt = select(Team).order_by(Team.name)
-    ids = managed_team_ids(current_user)
+def _teams(user) -> list:
+    """(id, name) of the teams one may filter by. The menu shows only with two or more to choose from: a
+    rep (no team) or a director of one team gets none, without a query."""
+    ids = managed_team_ids(user)
+    if ids is not None and len(ids) < 2:
+        return []
+    stmt = select(Team.id, Team.name).order_by(Team.name)
     if ids is not None:
-        stmt = stmt.where(Team.id.in_(ids or {-1}))
-    return list(db.session.scalars(stmt))
+        stmt = stmt.where(Team.id.in_(ids))
+    return db.session.execute(stmt).all()
 
 
-def _owners() -> list[User]:
-    if current_user.role == "rep":
-        return [current_user]
-    stmt = select(User).where(User.role.in_(("rep", "director")), User.active.is_(True))
-    ids = managed_team_ids(current_user)
-    if ids is not None:
-        stmt = stmt.where(User.team_id.in_(ids or {-1}))
-    return list(db.session.scalars(stmt.order_by(User.team_id, User.role.desc(), User.display_name)))
+def _owners(user) -> list[menus.Person]:
+    """The people a contract or order may belong to: for the owner menu and the forms' choices."""
+    if user.role == "rep":
+        return [menus.Person(user.id, user.display_name, user.team_id, user.role)]
+    return menus.people_menu(managed_team_ids(user), roles=("rep", "director"))
 
 
 def _customers():
     from ..customers.access import visible_customers
-    from ..customers.models import Customer
 
     return list(db.session.scalars(visible_customers(current_user).order_by(Customer.name).limit(1000)))
 
 
-def contract_filters(stmt):
-    """The list's filters, shared by the page and the exports so both show the same rows."""
-    status = request.args.get("status")
+def _filter_conditions(args) -> list:
+    """The conditions of the list's filters in ``args``."""
+    conds = []
+    status = args.get("status")
     if status in CONTRACT_STATUSES:
-        stmt = stmt.where(Contract.status == status)
-    if request.args.get("overdue") == "1":
-        stmt = stmt.where(Contract.status.in_(OPEN_STATUSES), Contract.end_on < local_today())
-    team_id = request.args.get("team_id", type=int)
-    if team_id:
-        stmt = stmt.where(Contract.team_id == team_id)
-    rep_id = request.args.get("rep_id", type=int)
-    if rep_id:
-        stmt = stmt.where(Contract.owner_id == rep_id)
-    customer_id = request.args.get("customer_id", type=int)
-    if customer_id:
-        stmt = stmt.where(Contract.customer_id == customer_id)
-    period = _period_filter()
+        conds.append(Contract.status == status)
+    if args.get("overdue") == "1":
+        conds += [Contract.status.in_(OPEN_STATUSES), Contract.end_on < local_today()]
+    for arg, col in (("team_id", Contract.team_id), ("rep_id", Contract.owner_id),
+                     ("customer_id", Contract.customer_id)):
+        value = args.get(arg, type=int)
+        if value:
+            conds.append(col == value)
+    period = _period_filter(args)
     if period is not None:
-        stmt = stmt.where(Contract.signed_on >= period.start, Contract.signed_on < period.end)
-    q = (request.args.get("q") or "").strip()
+        conds += [Contract.signed_on >= period.start, Contract.signed_on < period.end]
+    q = (args.get("q") or "").strip()
     if q:
         like = f"%{q}%"
-        stmt = stmt.where(or_(Contract.number.ilike(like), Contract.title.ilike(like)))
-    return stmt
+        conds.append(or_(Contract.number.ilike(like), Contract.title.ilike(like)))
+    return conds
+
+
+def contract_filters(stmt):
+    """The list's filters, shared by the page and the exports so both show the same rows."""
+    return stmt.where(*_filter_conditions(request.args))
+
+
+# Newest signing first; the id makes the order total (a page never repeats or skips a contract).
+_LIST_ORDER = (Contract.signed_on.desc().nulls_last(), Contract.id.desc())
 
 
 def _shown_with() -> tuple:
-    """What a listed contract shows besides itself."""
+    """What an exported contract shows besides itself."""
     return joinedload(Contract.customer), joinedload(Contract.owner), joinedload(Contract.team)
+
+
+@cache
+def _listed_with() -> tuple:
+    """The columns the list page shows: its rows need neither the notes nor the team, nor whole customers
+    and owners. Built once: loader options hold no state, and building them cost as much as a query."""
+    return (load_only(Contract.number, Contract.title, Contract.amount, Contract.currency, Contract.signed_on,
+                      Contract.end_on, Contract.status, Contract.progress),
+            joinedload(Contract.customer).load_only(Customer.name),
+            joinedload(Contract.owner).load_only(User.display_name))
 
 
 def _contract_stmt():
     stmt = scope_query(select(Contract), Contract, current_user)
-    return contract_filters(stmt).order_by(Contract.signed_on.desc().nulls_last(), Contract.id.desc())
+    return contract_filters(stmt).order_by(*_LIST_ORDER)
 
 
 @bp.route("/")
 @policy(SALES)
 def index():
     """Contracts one may see, filtered by status, overdue, team, rep, customer and signing period."""
-    page = paginate_by_id(_contract_stmt(), Contract, _shown_with())
-    collected = queries.collected_by_contract([c.id for c in page.items])
-    return render_template("contracts/index.html", page=page, collected=collected, statuses=STATUS_LABELS,
-                           in_approval=queries.pending_approval_ids([c.id for c in page.items]),
-                           colours=STATUS_COLOURS, teams=_teams(), owners=_owners(), today=local_today(),
-                           args=request.args.to_dict(), can_write=services.can_write(current_user))
+    user = current_user._get_current_object()  # read often below: not through the proxy each time
+    stmt = scope_query(select(Contract), Contract, user).where(*_filter_conditions(request.args))
+    # Counted over the same conditions directly, not over a subquery of whole contract rows.
+    count = stmt.with_only_columns(func.count()).select_from(Contract)
+    page = paginate_narrow(stmt.order_by(*_LIST_ORDER), Contract, _listed_with(), count=count)
+    collected, in_approval = queries.paid_and_awaiting(c.id for c in page.items)
+    today = local_today()
+    # The rows read these as dict and set lookups: a method call costs more in a template loop.
+    return render_template("contracts/index.html", page=page, collected=collected, in_approval=in_approval,
+                           overdue_ids={c.id for c in page.items if c.is_overdue(today)}, statuses=status_labels(),
+                           colours=STATUS_COLOURS, teams=_teams(user), owners=_owners(user),
+                           args=request.args.to_dict(), can_write=services.can_write(user),
+                           detail_path=id_paths("contracts.detail", "contract_id"))
 
 
 def contract_rows(contracts, collected, today) -> list[list]:
@@ -168,7 +196,7 @@ def _contract_form(contract: Contract | None) -> ContractForm:
     if contract is not None and contract.customer_id not in {c for c, _n in form.customer_id.choices}:
         form.customer_id.choices.insert(0, (contract.customer_id, contract.customer.name))
     form.currency.choices = [(c, c) for c in CURRENCIES]
-    form.owner_id.choices = [(u.id, u.display_name) for u in _owners()]
+    form.owner_id.choices = menus.choices(_owners(current_user._get_current_object()))
     if current_user.role == "rep":
         form.owner_id.data = current_user.id  # a rep records their own contracts
     if request.method == "GET" and contract is None:
@@ -331,8 +359,9 @@ def delete_payment(payment_id: int):
 @policy(SALES)
 def orders():
     """Orders one may see, by date, customer, team and rep."""
-    stmt = scope_query(select(Order), Order, current_user)
-    period = _period_filter()
+    user = current_user._get_current_object()
+    stmt = scope_query(select(Order), Order, user)
+    period = _period_filter(request.args)
     if period is not None:
         stmt = stmt.where(Order.ordered_on >= period.start, Order.ordered_on < period.end)
     for arg, col in (("team_id", Order.team_id), ("rep_id", Order.owner_id), ("customer_id", Order.customer_id)):
@@ -341,8 +370,8 @@ def orders():
             stmt = stmt.where(col == value)
     page = paginate_narrow(stmt.order_by(Order.ordered_on.desc(), Order.id.desc()), Order,
                            (joinedload(Order.customer), joinedload(Order.owner), joinedload(Order.contract)))
-    return render_template("contracts/orders.html", page=page, teams=_teams(), owners=_owners(),
-                           args=request.args.to_dict(), can_write=services.can_write(current_user),
+    return render_template("contracts/orders.html", page=page, teams=_teams(user), owners=_owners(user),
+                           args=request.args.to_dict(), can_write=services.can_write(user),
                            can_edit=services.can_edit_order)
 
 
@@ -357,7 +386,7 @@ def _order_form(order: Order | None) -> OrderForm:
     form.contract_id.choices = [(0, _("— none —"))] + [
         (c.id, f"{c.number} · {c.customer.name}") for c in db.session.scalars(
             contracts.order_by(Contract.signed_on.desc()).limit(500))]
-    form.owner_id.choices = [(u.id, u.display_name) for u in _owners()]
+    form.owner_id.choices = menus.choices(_owners(current_user._get_current_object()))
     if current_user.role == "rep":
         form.owner_id.data = current_user.id
     if request.method == "GET" and order is None:

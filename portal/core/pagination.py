@@ -51,21 +51,6 @@ def paginate_counted(stmt, per_page: int | None = None, arg: str = "page"):
                               error_out=False)
 
 
-def paginate_by_id(stmt, model, options=(), per_page: int | None = None):
-    """``paginate`` for a list whose rows are shown with their related rows (joined eager loads).
-
-    The page is chosen on the rows' ids alone (same filters and order), then only that page's rows are
-    loaded with ``options``: the database sorts narrow id rows instead of every matching row already
-    joined to its customer, owner and team. One query more than ``paginate``, whatever the list's size.
-    """
-    page = paginate(stmt.with_only_columns(model.id), per_page)
-    ids = list(page.items)
-    if ids:
-        rows = {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)).options(*options))}
-        page.items = [rows[i] for i in ids if i in rows]
-    return page
-
-
 class _NarrowPagination(SelectPagination):
     """A page whose rows are picked on their ids alone, inside the one query that loads them."""
 
