@@ -35,7 +35,7 @@ def _menu_statement(roles: tuple[str, ...], active_only: bool, by_team: bool):
 
 def people_menu(team_ids: Iterable[int] | None, roles: tuple[str, ...] = ("rep",),
                 active_only: bool = True) -> list[Person]:
-    """People of ``roles`` in ``team_ids`` (None: the whole company), by team, directors first, then name."""
+    """People of ``roles`` in ``team_ids`` (None: the whole company), by team, reps before directors, then name."""
     if team_ids is None:
         rows = db.session.execute(_menu_statement(tuple(roles), active_only, False))
     else:
