@@ -92,13 +92,30 @@ def test_narrow_pages_are_the_pages_a_plain_offset_gives(app, world):
     for n in range(60):
         customer(world.rep_a, name=f"分页客户{n:02d}", tier="ABC"[n % 3],
                  last_contact_at=None if n % 7 == 0 else datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=n % 11))
+    columns = db.select(Customer.id, Customer.name)
     for sort, order in SORTS.items():
         stmt = db.select(Customer).order_by(*order)
         for page in (1, 2, 3, 4):
             with app.test_request_context(f"/customers/?page={page}"):
                 plain, narrow = paginate(stmt), paginate_narrow(stmt, Customer)
-                assert [c.id for c in narrow.items] == [c.id for c in plain.items], (sort, page)
-                assert narrow.total == plain.total == 60
+                rows = paginate_narrow(stmt, Customer, rows=columns)
+                assert [c.id for c in narrow.items] == [c.id for c in plain.items] == [r.id for r in rows.items], \
+                    (sort, page)
+                assert narrow.total == plain.total == rows.total == 60
+
+
+def test_a_page_past_the_end_only_counts(app, world, count_queries):
+    """Past the last page the rows are not looked for (the database would walk every row to find none)."""
+    from portal.core.pagination import paginate_narrow
+    from portal.customers.models import Customer
+
+    for n in range(30):
+        customer(world.rep_a, name=f"末页客户{n:02d}")
+    stmt = db.select(Customer).order_by(Customer.name_key, Customer.id)
+    for page, shown in ((2, 5), (3, 0), (500, 0)):
+        with app.test_request_context(f"/customers/?page={page}"), count_queries() as q:
+            result = paginate_narrow(stmt, Customer)
+        assert (len(result.items), result.total, q.n) == (shown, 30, 2 if shown else 1), page
 
 
 def test_the_search_column_follows_every_change_of_names_phones_and_contacts(client, world, login_as):
