@@ -86,6 +86,12 @@ class Thread(db.Model):
     __audited__ = True
     __owner_column__ = "author_id"
     __team_column__ = "team_id"
+    __table_args__ = (
+        # The director's panels: the team's open threads (a team keeps years of closed ones), and the
+        # reply times of the team's threads of the last 90 days, each from its own range of an index.
+        Index("ix_comms_thread_team_status", "team_id", "status", "created_at"),
+        Index("ix_comms_thread_team_created", "team_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
