@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import and_, case, func, or_, select, type_coerce
 
@@ -153,11 +154,18 @@ def pipeline_weighted(scope, period: Period) -> Decimal:
     return to_money(Decimal(total) / 100)
 
 
+@cache
+def _by_stage_statement():
+    """Built once: the board asks on every request, and building the statement (and walking it for
+    its cache key) cost as much as running it. The scope and the period are added per call."""
+    weighted = type_coerce(func.sum(Opportunity.amount * Opportunity.probability), Money())
+    return select(Opportunity.stage_id, func.count(Opportunity.id), type_coerce(func.sum(Opportunity.amount), Money()),
+                  weighted).where(Opportunity.status == "open").group_by(Opportunity.stage_id)
+
+
 def pipeline_by_stage(scope, period: Period | None = None) -> list[tuple[int, int, Decimal, Decimal]]:
     """Per stage id: (stage_id, count, Σ amount, Σ weighted amount) of open opportunities in the scope."""
-    weighted = type_coerce(func.sum(Opportunity.amount * Opportunity.probability), Money())
-    stmt = select(Opportunity.stage_id, func.count(Opportunity.id), type_coerce(func.sum(Opportunity.amount), Money()),
-                  weighted).where(Opportunity.status == "open").group_by(Opportunity.stage_id)
+    stmt = _by_stage_statement()
     if period is not None:
         stmt = stmt.where(Opportunity.expected_close >= period.start, Opportunity.expected_close < period.end)
     out = []

@@ -4,18 +4,20 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..authz import DIRECTOR, REP, SALES, policy
 from ..core.db import db
 from ..core.errors import ServiceError
+from ..core.links import id_paths
 from ..core.money import ZERO
 from ..core.pagination import paginate_narrow
+from ..people.models import Team, User
 from . import bp, services
 from .access import can_edit_customer, can_edit_record, get_customer_or_404, get_record_or_404, record_scope
 from .forms import OPP_STATUS_LABELS, CloseForm, OpportunityForm, StageMoveForm
-from .models import Opportunity
+from .models import Customer, Opportunity
 
 # The board shows the first cards of each stage; "More" (htmx) brings the next batch into its column,
 # as Odoo's kanban does, so a director's board of many open deals stays a light page.
@@ -23,16 +25,13 @@ BOARD_FIRST_CARDS = 10
 BOARD_MORE_CARDS = 20
 
 
-def _board_team_id() -> int | None:
+def _board_team_id(user=None) -> int | None:
     """Whose stage list the board uses: the user's team; the GM chooses a team (?team=)."""
-    if current_user.role == "gm":
+    if user is None:
+        user = current_user
+    if user.role == "gm":
         return request.args.get("team", type=int)
-    return current_user.team_id
-
-
-def _board_team_arg() -> int | None:
-    """The ?team= the board's links carry along (the GM's choice; others have no choice)."""
-    return _board_team_id() if current_user.role == "gm" else None
+    return user.team_id
 
 
 def _stage_choices(team_id) -> list:
@@ -57,71 +56,92 @@ def opportunities():
                            stages=services.stages_for(_board_team_id()))
 
 
-def _board_base(team_id):
-    base = record_scope(select(Opportunity), Opportunity, current_user).where(Opportunity.status == "open")
-    if current_user.role == "gm" and team_id:
+def _board_base(user, team_id, columns):
+    """Open opportunities the user may see (the GM: of the chosen team, if any), as ``columns``."""
+    base = record_scope(select(*columns), Opportunity, user).where(Opportunity.status == "open")
+    if user.role == "gm" and team_id:
         base = base.where(Opportunity.team_id == team_id)
     return base
 
 
-def _board_cards(team_id, start: int, count: int, stage_id: int | None = None) -> dict[int, list]:
-    """Cards ``start``+1 … ``start``+``count`` of each stage (or of one), in board order: one query."""
-    from sqlalchemy import func
+# Board order inside a column: the nearest expected close first, undated last.
+_BOARD_ORDER = (Opportunity.expected_close.asc().nulls_last(), Opportunity.id)
 
-    base = _board_base(team_id)
+# What a card shows, as plain columns: whole Opportunity, Customer and User objects (a customer row
+# has some forty columns) cost the board more than drawing it.
+_CARD_COLUMNS = (Opportunity.id, Opportunity.title, Opportunity.stage_id, Opportunity.amount,
+                 Opportunity.probability, Opportunity.expected_close, Customer.name.label("customer_name"),
+                 User.display_name.label("owner_name"))
+
+
+def _board_cards(user, team_id, start: int, count: int, stage_id: int | None = None) -> dict[int, list]:
+    """Cards ``start``+1 … ``start``+``count`` of each stage (or of one), in board order: one query.
+    The ranking reads only ids (a subquery of whole rows made SQLite copy and sort every open
+    opportunity of the scope with all its columns); the shown columns are read for the cards alone."""
+    rank = func.row_number().over(partition_by=Opportunity.stage_id, order_by=_BOARD_ORDER).label("rn")
+    base = _board_base(user, team_id, (Opportunity.id, rank))
     if stage_id is not None:
         base = base.where(Opportunity.stage_id == stage_id)
-    ranked = base.add_columns(func.row_number().over(
-        partition_by=Opportunity.stage_id,
-        order_by=(Opportunity.expected_close.asc().nulls_last(), Opportunity.id)).label("rn")).subquery()
-    cards_stmt = (select(Opportunity).join(ranked, ranked.c.id == Opportunity.id)
-                  .where(ranked.c.rn > start, ranked.c.rn <= start + count)
-                  .options(joinedload(Opportunity.customer), joinedload(Opportunity.owner))
-                  .order_by(Opportunity.expected_close.asc().nulls_last(), Opportunity.id))
+    ranked = base.subquery()
+    stmt = (select(*_CARD_COLUMNS).select_from(ranked).join(Opportunity, Opportunity.id == ranked.c.id)
+            .outerjoin(Customer, Customer.id == Opportunity.customer_id)
+            .outerjoin(User, User.id == Opportunity.owner_id)
+            .where(ranked.c.rn > start, ranked.c.rn <= start + count)
+            .order_by(*_BOARD_ORDER))
     cards: dict[int, list] = {}
-    for opp in db.session.scalars(cards_stmt):
-        cards.setdefault(opp.stage_id, []).append(opp)
+    for card in db.session.execute(stmt):
+        cards.setdefault(card.stage_id, []).append(card)
     return cards
+
+
+def _card_constants(user, team_id) -> dict:
+    """What every card of the board draws alike: its two links, each built from one address (a url_for
+    per card cost more than the card), the ?team= the "More" links carry (the GM's choice; others have
+    none), and whether the user moves cards."""
+    return {"opp_href": id_paths("customers.opportunity", "opportunity_id"),
+            "move_href": id_paths("customers.move_opportunity", "opportunity_id"),
+            "board_team": team_id if user.role == "gm" else None,
+            "can_edit": user.role in ("rep", "director")}
 
 
 def board_context() -> dict:
     """Columns of open opportunities by stage: one query for the first cards of every stage and one
     for the totals, whatever the number of opportunities."""
-    team_id = _board_team_id()
+    user = current_user._get_current_object()  # read many times below: not through the proxy
+    team_id = _board_team_id(user)
     stages = services.stages_for(team_id)
-    cards = _board_cards(team_id, 0, BOARD_FIRST_CARDS)
+    cards = _board_cards(user, team_id, 0, BOARD_FIRST_CARDS)
     from .queries import pipeline_by_stage
 
-    scope = ("team", team_id) if current_user.role == "gm" and team_id else current_user
+    scope = ("team", team_id) if user.role == "gm" and team_id else user
     totals = {sid: (n, amount, weighted) for sid, n, amount, weighted in pipeline_by_stage(scope)}
     columns = [(s, cards.get(s.id, []), totals.get(s.id, (0, ZERO, ZERO))) for s in stages]
     teams = None
-    if current_user.role == "gm":
-        from ..people.models import Team
-
-        teams = list(db.session.scalars(select(Team).order_by(Team.name)))
+    if user.role == "gm":
+        teams = db.session.execute(select(Team.id, Team.name).order_by(Team.name)).all()
     return {"columns": columns, "stage_choices": [(s.id, s.name) for s in stages], "team_id": team_id,
-            "teams": teams, "can_edit": current_user.role in ("rep", "director"), "board_team": _board_team_arg(),
-            "weighted_total": sum((t[2] for t in totals.values()), ZERO)}
+            "teams": teams, "weighted_total": sum((t[2] for t in totals.values()), ZERO),
+            **_card_constants(user, team_id)}
 
 
 @bp.route("/pipeline/stages/<int:stage_id>")
 @policy(SALES)
 def pipeline_more(stage_id: int):
     """The next cards of one stage of the board (its "More" button), with the following button."""
-    team_id = _board_team_id()
+    user = current_user._get_current_object()
+    team_id = _board_team_id(user)
     stages = services.stages_for(team_id)
     stage = next((s for s in stages if s.id == stage_id), None)
     if stage is None:
         abort(404)
     start = max(request.args.get("start", 0, type=int) or 0, 0)
     # One row more than shown tells whether a next batch follows, without counting the stage.
-    cards = _board_cards(team_id, start, BOARD_MORE_CARDS + 1, stage_id).get(stage_id, [])
+    cards = _board_cards(user, team_id, start, BOARD_MORE_CARDS + 1, stage_id).get(stage_id, [])
     more = len(cards) > BOARD_MORE_CARDS
     cards = cards[:BOARD_MORE_CARDS]
     return render_template("customers/_board_cards.html", stage=stage, cards=cards, more=more,
                            next_start=start + len(cards), stage_choices=[(s.id, s.name) for s in stages],
-                           board_team=_board_team_arg(), can_edit=current_user.role in ("rep", "director"))
+                           **_card_constants(user, team_id))
 
 
 @bp.route("/pipeline")
