@@ -64,17 +64,17 @@ def sheet_workbook(appraisal):
     return _send(wb, f"appraisal-{cycle.period_key}-{appraisal.rep.username}.xlsx")
 
 
-def cycle_workbook(cycle, ranked):
+def cycle_workbook(cycle, ranked, metrics):
+    """``ranked`` and ``metrics`` as the summary page has them (queries.ranked, views._metrics)."""
     wb = Workbook()
     ws = wb.active
     ws.title = cycle.period_key
-    items = ranked[0].items if ranked else []
     ws.append([_("Rank"), _("Sales rep"), _("Total"), _("Rating"), _("Status")]
-              + [safe(labels.item_name(i)) for i in items])
+              + [safe(name) for _metric, name in metrics])
     for cell in ws[1]:
         cell.font, cell.fill = Font(bold=True), HEAD
     for rank, a in enumerate(ranked, start=1):
-        ws.append([rank, safe(a.rep.display_name), _num(a.total), a.grade or "", str(labels.STATES[a.state])]
-                  + [_num(i.score) for i in a.items])
+        ws.append([rank, safe(a.rep_name), _num(a.total), a.grade or "", str(labels.STATES[a.state])]
+                  + [_num(score) for _metric, _zh, _en, score in a.items])
     ws.column_dimensions["B"].width = 16
     return _send(wb, f"appraisal-cycle-{cycle.period_key}-{cycle.team_id}.xlsx")

@@ -13,10 +13,11 @@ from ..authz import MANAGERS, OVERSEERS, SALES, managed_team_ids, policy
 from ..core import concurrency
 from ..core.db import db
 from ..core.errors import ServiceError
+from ..core.links import id_paths
 from ..core.pagination import paginate
 from ..core.periods import Period
 from ..people.models import Team, User
-from . import bp, exports, labels, services, sources
+from . import bp, exports, labels, queries, services, sources
 from .forms import AcknowledgeForm, NoteForm, OpenCycleForm, ReopenForm, ReviewForm, SelfAssessmentForm, TemplateForm
 from .models import Appraisal, AppraisalCycle, AppraisalTemplate
 
@@ -80,37 +81,38 @@ def open_cycle():
     return render_template("appraisals/index.html", page=page, stats={}, form=form), 200
 
 
-def _cycle_or_404(cycle_id: int) -> AppraisalCycle:
-    cycle = db.session.scalar(services.visible_cycles(current_user).where(AppraisalCycle.id == cycle_id))
+def _cycle_or_404(cycle_id: int, user=None) -> AppraisalCycle:
+    cycle = db.session.scalar(services.visible_cycles(user or current_user).where(AppraisalCycle.id == cycle_id))
     if cycle is None:
         abort(404)
     return cycle
-
-
-def _ranked(cycle: AppraisalCycle) -> list[Appraisal]:
-    rows = db.session.scalars(select(Appraisal).options(joinedload(Appraisal.rep), selectinload(Appraisal.items))
-                              .where(Appraisal.cycle_id == cycle.id)).all()
-    return sorted(rows, key=lambda a: (a.total is None, -(a.total or 0), a.rep.display_name))
 
 
 @bp.route("/cycles/<int:cycle_id>")
 @policy(SALES)
 def cycle(cycle_id: int):
     """The cycle summary: every rep side by side, ranked, with the distribution of grades."""
-    cycle = _cycle_or_404(cycle_id)
-    if current_user.role == "rep":
+    user = current_user._get_current_object()  # read several times below: not through the proxy each time
+    cycle = _cycle_or_404(cycle_id, user)
+    if user.role == "rep":
         own = db.session.scalar(select(Appraisal.id).where(Appraisal.cycle_id == cycle.id,
-                                                           Appraisal.rep_id == current_user.id))
+                                                           Appraisal.rep_id == user.id))
         return redirect(url_for("appraisals.sheet", appraisal_id=own))
-    ranked = _ranked(cycle)
+    ranked = queries.ranked(cycle.id)
     distribution = {grade: 0 for grade, _m in cycle.bands}
     for a in ranked:
         if a.grade:
             distribution[a.grade] = distribution.get(a.grade, 0) + 1
-    metrics = [(i.metric, labels.item_name(i)) for i in (ranked[0].items if ranked else [])]
     return render_template("appraisals/cycle.html", cycle=cycle, ranked=ranked, distribution=distribution,
-                           metrics=metrics, labels=labels, can_manage=services.can_manage_team(current_user,
-                                                                                               cycle.team_id))
+                           metrics=_metrics(ranked), states=labels.state_names(),
+                           sheet_path=id_paths("appraisals.sheet", "appraisal_id"),
+                           can_manage=services.can_manage_team(user, cycle.team_id))
+
+
+def _metrics(ranked: list[queries.Ranked]) -> list[tuple[str, str]]:
+    """The summary's item columns, (metric, name), from the first sheet."""
+    chinese = labels.reads_chinese()
+    return [(metric, zh if chinese else en) for metric, zh, en, _score in (ranked[0].items if ranked else [])]
 
 
 @bp.route("/cycles/<int:cycle_id>/refresh", methods=["POST"])
@@ -129,7 +131,8 @@ def refresh(cycle_id: int):
 @policy(MANAGERS)
 def cycle_export(cycle_id: int):
     cycle = _cycle_or_404(cycle_id)
-    return exports.cycle_workbook(cycle, _ranked(cycle))
+    ranked = queries.ranked(cycle.id)
+    return exports.cycle_workbook(cycle, ranked, _metrics(ranked))
 
 
 def _appraisal_or_404(appraisal_id: int) -> Appraisal:
@@ -158,30 +161,86 @@ def _field_names() -> dict:
     return {"judged": _("Score"), "adjusted": _("Adjusted"), "remark": _("Remark"), "self": _("Self score")}
 
 
-def _sheet(appraisal: Appraisal, review=None, self_form=None, errors=None, status=200, conflict=None,
+def _sheet(appraisal: Appraisal | queries.Sheet, review=None, self_form=None, errors=None, status=200, conflict=None,
            conflict_in=None):
-    can_manage = services.can_manage_team(current_user, appraisal.team_id)
-    review = review or ReviewForm(comment=appraisal.comment, version=appraisal.version)
-    self_form = self_form or SelfAssessmentForm(self_assessment=appraisal.self_assessment, version=appraisal.version)
-    total = services.scoring.weighted_total([(i.score, i.weight) for i in appraisal.items])
+    """The sheet page, from the page's plain rows (queries.Sheet) or, re-shown by a page that saves the sheet,
+    from the ORM appraisal it holds."""
+    user = current_user._get_current_object()  # read several times below: not through the proxy each time
+    sheet = appraisal if isinstance(appraisal, queries.Sheet) else queries.sheet_of(appraisal)
+    can_manage = services.can_manage_team(user, sheet.team_id)
+    is_rep = user.id == sheet.rep_id
+    editable, self_open = can_manage and sheet.state == "open", is_rep and sheet.state == "open"
+    # The review form's hidden fields (version, CSRF) are on every sheet; the other forms only where shown.
+    review = review or ReviewForm(comment=sheet.comment, version=sheet.version)
+    if self_open and self_form is None:
+        self_form = SelfAssessmentForm(self_assessment=sheet.self_assessment, version=sheet.version)
+    errors = errors or {}
+    posted = request.form if request.method == "POST" else {}
+    _prepare_items(sheet, editable, self_open, posted)
+    total = services.scoring.weighted_total([(i.score, i.weight) for i in sheet.items])
     suggestions = []
-    if can_manage and appraisal.state == "open":
+    if editable:
         from .loop import suggested_courses
 
-        suggestions = suggested_courses(appraisal, current_user)
+        suggestions = suggested_courses(sheet, user)
     return render_template(
-        "appraisals/sheet.html", appraisal=appraisal, cycle=appraisal.cycle, labels=labels, review=review,
-        self_form=self_form, ack=AcknowledgeForm(), reopen_form=ReopenForm(), errors=errors or {},
-        can_manage=can_manage, is_rep=current_user.id == appraisal.rep_id, total=total,
-        differences=services.differences_since_final(appraisal), suggestions=suggestions,
-        posted=request.form if request.method == "POST" else {}, conflict=conflict, conflict_in=conflict_in), status
+        "appraisals/sheet.html", appraisal=sheet, cycle=sheet.cycle, labels=labels, review=review,
+        self_form=self_form, ack=AcknowledgeForm() if is_rep and sheet.state == "finalised" else None,
+        reopen_form=ReopenForm() if can_manage and sheet.state != "open" else None, errors=errors,
+        can_manage=can_manage, is_rep=is_rep, total=total, differences=services.differences_since_final(sheet),
+        suggestions=suggestions, conflict=conflict, conflict_in=conflict_in), status
+
+
+# Metrics whose figure has no records page to link to.
+NO_EVIDENCE = ("planned_target", "plan_report_rate")
+
+
+def _prepare_items(sheet: queries.Sheet, editable: bool, self_open: bool, posted) -> None:
+    """Work out once per item what the template shows of it: its name in the reader's language, the link to
+    its records, the weighted score, the note, and the values of the inputs (what was posted, if anything,
+    else what is saved). Done here rather than by a call per item in the template."""
+    chinese = labels.reads_chinese()
+    notes = labels.note_texts()
+    evidence = _evidence_paths(sheet.id)
+    for item in sheet.items:
+        item.name = item.name_zh if chinese else item.name_en
+        item.evidence = None if item.metric in NO_EVIDENCE else evidence(item.metric)
+        item.weighted = round(item.score * item.weight / 100, 2) if item.score is not None else None
+        item.note_text = notes.get(item.note) if item.note else None
+        inputs = {}
+        if editable:
+            inputs["adjusted"] = item.adjusted if item.adjusted is not None else ""
+            inputs["reason"] = item.adjust_reason or ""
+            inputs["judged"] = str(int(item.judged)) if item.judged is not None else ""
+            inputs["remark"] = item.remark or ""
+        if self_open:
+            inputs["self"] = item.self_score if item.self_score is not None else ""
+        if posted:
+            for prefix in inputs:
+                inputs[prefix] = posted.get(f"{prefix}_{item.id}", inputs[prefix])
+        item.inputs = inputs
+
+
+def _evidence_paths(appraisal_id: int):
+    """metric -> the path of its records page, the path built once: a metric code of letters, digits and
+    underscores needs no quoting; any other (a template may name its own) goes through url_for."""
+    base = url_for("appraisals.evidence", appraisal_id=appraisal_id, metric="m")[:-1]
+
+    def path(metric: str) -> str:
+        if metric.isascii() and metric.isidentifier():
+            return base + metric
+        return url_for("appraisals.evidence", appraisal_id=appraisal_id, metric=metric)
+    return path
 
 
 @bp.route("/<int:appraisal_id>")
 @policy(SALES)
 def sheet(appraisal_id: int):
     """One rep's sheet, laid out like the paper form; printable."""
-    return _sheet(_appraisal_or_404(appraisal_id))
+    sheet = queries.load_sheet(appraisal_id)
+    if sheet is None or not services.can_view_appraisal(current_user._get_current_object(), sheet):
+        abort(404)
+    return _sheet(sheet)
 
 
 def _decimal(raw: str | None, field: str, errors: dict) -> Decimal | None:
