@@ -319,6 +319,11 @@ def test_rep_self_assessment(app, client, records):
     resp = client.post(f"/appraisals/{mine.id}/self", data={"self_assessment": "完成了主要目标",
                                                             f"self_{calls.id}": "9", "version": mine.version})
     assert resp.status_code == 200 and "完成了主要目标" in resp.get_data(as_text=True)
+    # The refused save keeps nothing: neither the text nor any score, and the version is the same.
+    db.session.expire_all()
+    kept = db.session.get(Appraisal, mine.id)
+    assert kept.self_assessment is None and kept.version == mine.version
+    assert _item(kept, "calls").self_score is None
     resp = client.post(f"/appraisals/{mine.id}/self", data={"self_assessment": "完成了主要目标",
                                                             f"self_{calls.id}": "4", "version": mine.version})
     assert resp.status_code == 302

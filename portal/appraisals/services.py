@@ -319,13 +319,15 @@ def save_self_assessment(actor, appraisal: Appraisal, text: str, self_scores: di
     if actor.id != appraisal.rep_id:
         raise Forbidden()
     _require_open(appraisal)
+    # Every score is checked before anything changes: a refused save leaves the sheet as it was.
+    for item in appraisal.items:
+        value = self_scores.get(item.id)
+        if value is not None and not (0 <= value <= 5):
+            raise ServiceError(_("Scores are from 0 to 5."), f"self_{item.id}")
     appraisal.self_assessment = text or None
     for item in appraisal.items:
         if item.id in self_scores:
-            value = self_scores[item.id]
-            if value is not None and not (0 <= value <= 5):
-                raise ServiceError(_("Scores are from 0 to 5."), f"self_{item.id}")
-            item.self_score = value
+            item.self_score = self_scores[item.id]
     db.session.flush()
 
 

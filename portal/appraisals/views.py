@@ -313,6 +313,8 @@ def self_assessment(appraisal_id: int):
             except concurrency.Conflict as conflict:
                 return _sheet(appraisal, self_form=form, status=409, conflict=conflict, conflict_in="self")
             except ServiceError as err:
+                db.session.rollback()  # nothing of a refused save is kept (the page commits below 400)
+                appraisal = _appraisal_or_404(appraisal_id)
                 errors[err.field or "self"] = err.message
             else:
                 flash(_("Self-assessment saved."), "success")
