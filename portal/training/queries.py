@@ -8,15 +8,30 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Date, Integer, and_, cast, exists, func, literal, null, or_, select, true, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from ..authz import managed_team_ids
 from ..core.db import db
 from ..core.periods import local_today
-from ..people.models import User
+from ..people.models import Team, User
 from . import grading
 from .models import (
     Assignment,
@@ -108,17 +123,18 @@ def _status(due: date | None, done: bool, begun: bool, today: date) -> str:
     return "in_progress" if begun else "not_started"
 
 
-def matrix_cells(reps: list[User], course_ids=None) -> dict[tuple[int, int], Cell]:
-    """The cells of ``reps`` × ``course_ids`` (every course when None) that are assigned or begun: one query.
+@cache
+def _cells_statement(by_course: bool):
+    """The cells' query, built once per shape (every course, or those bound as ``courses``) with the reps
+    bound as ``reps``: building it, and walking it for its cache key, cost the matrix more than running it.
 
-    The one definition of a cell, for the matrix, its export, a rep's own list and the profile's record.
     Each source (own and team assignments, lessons read, attempts, completions) gives rows of
     (rep, course, due, score, read, begun, completion id, completed at); grouping them gives a cell's
     earliest due date, best score, lessons read, whether it was begun, and its completion (one per rep
     and course)."""
-    rep_ids = [r.id for r in reps]
-    if not rep_ids or (course_ids is not None and not course_ids):
-        return {}
+    reps = bindparam("reps", expanding=True)
+    courses = bindparam("courses", expanding=True)
+
     # Typed NULLs (CAST): PostgreSQL takes an untyped NULL in the first SELECT of a UNION for text.
     # Every column labelled, each select its own objects: unlabelled CASTs of the first select would
     # share one anonymous name in the subquery, and one column object twice in a select is one column.
@@ -129,43 +145,61 @@ def matrix_cells(reps: list[User], course_ids=None) -> dict[tuple[int, int], Cel
         return (col if col is not None else cast(null(), Attempt.score.type)).label("score")
 
     def flags(read: int, begun: int):
-        return literal(read).label("read"), literal(begun).label("begun")
+        return (literal_column(str(read), Integer).label("read"),
+                literal_column(str(begun), Integer).label("begun"))
 
     def completion(id_col=None, at_col=None):
         return ((id_col if id_col is not None else cast(null(), Integer)).label("completion_id"),
                 (at_col if at_col is not None else cast(null(), Completion.completed_at.type)).label("completed_at"))
 
     def only(column):
-        return column.in_(list(course_ids)) if course_ids is not None else true()
+        return column.in_(courses) if by_course else true()
 
     own = select(Assignment.user_id, Assignment.course_id, due(Assignment.due_on), score(), *flags(0, 0),
                  *completion()) \
-        .where(Assignment.user_id.in_(rep_ids), only(Assignment.course_id))
+        .where(Assignment.user_id.in_(reps), only(Assignment.course_id))
     team = select(User.id, Assignment.course_id, due(Assignment.due_on), score(), *flags(0, 0), *completion()) \
         .select_from(Assignment).join(User, User.team_id == Assignment.team_id) \
-        .where(Assignment.user_id.is_(None), User.id.in_(rep_ids), only(Assignment.course_id))
+        .where(Assignment.user_id.is_(None), User.id.in_(reps), only(Assignment.course_id))
     read = select(LessonProgress.user_id, LessonProgress.course_id, due(), score(), *flags(1, 1), *completion()) \
-        .where(LessonProgress.user_id.in_(rep_ids), only(LessonProgress.course_id))
-    tried = select(Attempt.user_id, Quiz.course_id, due(), score(Attempt.score), *flags(0, 1), *completion()) \
-        .join(Quiz, Quiz.id == Attempt.quiz_id).where(Attempt.user_id.in_(rep_ids), only(Quiz.course_id))
+        .where(LessonProgress.user_id.in_(reps), only(LessonProgress.course_id))
+    # A rep makes several attempts at a quiz: their best is taken here, so the grouping below sorts one
+    # row per rep and course rather than every attempt.
+    tried = select(Attempt.user_id, Quiz.course_id, due(), score(func.max(Attempt.score)), *flags(0, 1),
+                   *completion()) \
+        .join(Quiz, Quiz.id == Attempt.quiz_id).where(Attempt.user_id.in_(reps), only(Quiz.course_id)) \
+        .group_by(Attempt.user_id, Quiz.course_id)
     done = select(Completion.user_id, Completion.course_id, due(), score(), *flags(0, 0),
                   *completion(Completion.id, Completion.completed_at)) \
-        .where(Completion.user_id.in_(rep_ids), only(Completion.course_id))
+        .where(Completion.user_id.in_(reps), only(Completion.course_id))
     u = union_all(own, team, read, tried, done).subquery()
     user_id, course_id, due_on, best_score, was_read, begun, completion_id, completed_at = u.c
     # Counted per cell (an index probe each) rather than for every course: a page of the matrix, or one
     # rep's record, touches a few dozen courses of the hundreds there are.
     lessons = select(func.count(Lesson.id)).where(Lesson.course_id == course_id).scalar_subquery()
+    return select(user_id, course_id, func.min(due_on), func.max(best_score), func.sum(was_read), func.max(begun),
+                  func.max(completion_id), func.max(completed_at), lessons).group_by(user_id, course_id)
+
+
+def matrix_cells(reps, course_ids=None) -> dict[tuple[int, int], Cell]:
+    """The cells of ``reps`` (users, or rows with an ``id``) × ``course_ids`` (every course when None) that
+    are assigned or begun: one query (see ``_cells_statement``).
+
+    The one definition of a cell, for the matrix, its export, a rep's own list and the profile's record."""
+    rep_ids = [r.id for r in reps]
+    if not rep_ids or (course_ids is not None and not course_ids):
+        return {}
+    params = {"reps": rep_ids}
+    if course_ids is not None:
+        params["courses"] = list(course_ids)
     today = local_today()
     cells = {}
     for rep, course, first_due, best, n_read, was_begun, done_id, done_at, n_lessons in db.session.execute(
-            select(user_id, course_id, func.min(due_on), func.max(best_score), func.sum(was_read), func.max(begun),
-                   func.max(completion_id), func.max(completed_at), lessons)
-            .group_by(user_id, course_id)):
+            _cells_statement(course_ids is not None), params):
         completion = CompletionRef(done_id, done_at) if done_id is not None else None
+        # ``best`` is already a Decimal of 2 places: MAX keeps the Money type of the union's score column.
         cells[(rep, course)] = Cell(_status(first_due, completion is not None, bool(was_begun), today), first_due,
-                                    _money(best) if best is not None else None, int(n_read or 0),
-                                    int(n_lessons or 0), completion)
+                                    best, int(n_read or 0), int(n_lessons or 0), completion)
     return cells
 
 
@@ -179,21 +213,32 @@ def cells_for(reps: list[User], course_ids: set[int] | None = None) -> tuple[dic
 
 # The training matrix ------------------------------------------------------------------------------
 
-def courses_in_use(reps: list[User], visible):
-    """``visible`` (a select of courses) narrowed to those assigned to or begun by any of ``reps``, by title.
+@cache
+def _in_use():
+    """Whether a course is assigned to or begun by any of the reps bound as ``in_use_reps`` (their teams:
+    ``in_use_teams``). Built once: building its four EXISTS cost the matrix more than running them.
 
     Correlated EXISTS per course rather than a list of course ids from the reps' history: each is a
     few index probes, so the cost follows the number of courses, not of the reps' attempts."""
-    rep_ids = [r.id for r in reps] or [-1]
-    team_ids = {r.team_id for r in reps if r.team_id} or {-1}
-    in_use = or_(
+    reps = bindparam("in_use_reps", expanding=True)
+    teams = bindparam("in_use_teams", expanding=True)
+    return or_(
         exists().where(Assignment.course_id == Course.id,
-                       or_(Assignment.user_id.in_(rep_ids),
-                           and_(Assignment.user_id.is_(None), Assignment.team_id.in_(team_ids)))),
-        exists().where(Completion.course_id == Course.id, Completion.user_id.in_(rep_ids)),
-        exists().where(LessonProgress.course_id == Course.id, LessonProgress.user_id.in_(rep_ids)),
-        exists().where(Quiz.course_id == Course.id, Attempt.quiz_id == Quiz.id, Attempt.user_id.in_(rep_ids)))
-    return visible.where(in_use).order_by(Course.title, Course.id)
+                       or_(Assignment.user_id.in_(reps),
+                           and_(Assignment.user_id.is_(None), Assignment.team_id.in_(teams)))),
+        exists().where(Completion.course_id == Course.id, Completion.user_id.in_(reps)),
+        exists().where(LessonProgress.course_id == Course.id, LessonProgress.user_id.in_(reps)),
+        exists().where(Quiz.course_id == Course.id, Attempt.quiz_id == Quiz.id, Attempt.user_id.in_(reps)))
+
+
+def courses_in_use(reps, visible):
+    """``visible`` (a select of courses, or of some of their columns) narrowed to those assigned to or begun
+    by any of ``reps`` (users, or rows with ``id`` and ``team_id``), by title."""
+    rep_ids = [r.id for r in reps] or [-1]
+    team_ids = sorted({r.team_id for r in reps if r.team_id}) or [-1]
+    # The values ride on the statement (``params``): a paginator runs it without parameters.
+    return visible.where(_in_use()).order_by(Course.title, Course.id) \
+        .params(in_use_reps=rep_ids, in_use_teams=team_ids)
 
 
 def my_training(user) -> list[tuple]:
@@ -217,6 +262,14 @@ def reps_in_scope(viewer, team_id: int | None = None):
     if team_id:
         stmt = stmt.where(User.team_id == team_id)
     return stmt.order_by(User.team_id, User.display_name)
+
+
+def matrix_reps(viewer, team_id: int | None = None):
+    """``reps_in_scope`` as the matrix shows them: plain rows of id, name, team id and team name
+    (whole User rows, hash and all, with their Team objects cost the page more than its query)."""
+    return reps_in_scope(viewer, team_id) \
+        .with_only_columns(User.id, User.display_name, User.team_id, Team.name.label("team_name")) \
+        .outerjoin(Team, Team.id == User.team_id)
 
 
 def overdue_for(viewer, limit: int = 10) -> tuple[list[tuple[User, Course, date]], int]:

@@ -123,13 +123,14 @@ def can_see_attempt(user, attempt: Attempt) -> bool:
 
 
 def editable_teams(user) -> list:
+    """The teams ``user`` may assign to or set on a course, as (id, name) rows."""
     from ..people.models import Team
 
-    stmt = select(Team).order_by(Team.name)
+    stmt = select(Team.id, Team.name).order_by(Team.name)
     teams = managed_team_ids(user)
     if teams is not None:
         stmt = stmt.where(Team.id.in_(teams or {-1}))
-    return list(db.session.scalars(stmt))
+    return db.session.execute(stmt).all()
 
 
 # Courses and lessons ----------------------------------------------------------------------------

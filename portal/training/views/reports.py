@@ -10,12 +10,13 @@ from sqlalchemy.orm import joinedload
 
 from ...authz import MANAGERS, policy
 from ...core.db import db
-from ...core.pagination import paginate
+from ...core.links import id_paths
+from ...core.pagination import paginate, paginate_counted
 from ...core.text import spreadsheet_safe
 from ...i18n import fmt_date, fmt_number
 from .. import bp, queries, services
 from ..forms import QTYPE_LABELS, STATUS_LABELS
-from ..models import Attempt
+from ..models import Attempt, Course
 from .common import quiz_or_404
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,49 +43,56 @@ MATRIX_COURSES = 10
 BADGES = {"overdue": "text-bg-danger", "passed": "text-bg-success", "in_progress": "text-bg-primary"}
 
 
-def _matrix(team_id: int | None, all_rows: bool):
-    stmt = queries.reps_in_scope(current_user, team_id).options(joinedload_team())
-    visible = services.visible_courses(current_user)
+def _matrix(viewer, team_id: int | None, all_rows: bool):
+    """The reps (rows: id, display_name, team_id, team_name), their page, the course columns' page, the
+    courses (rows: id, title) and the cells. Plain rows, and each page's count riding on its rows (one
+    query for a page instead of two)."""
+    stmt = queries.matrix_reps(viewer, team_id)
+    visible = services.visible_courses(viewer).with_only_columns(Course.id, Course.title)
     if all_rows:
-        reps = list(db.session.scalars(stmt))
+        reps = db.session.execute(stmt).all()
         page = columns = None
-        courses = list(db.session.scalars(queries.courses_in_use(reps, visible)))
+        courses = db.session.execute(queries.courses_in_use(reps, visible)).all()
     else:
-        page = paginate(stmt, per_page=50)
-        reps = list(page.items)
-        columns = paginate(queries.courses_in_use(reps, visible), per_page=MATRIX_COURSES, arg="course_page")
-        courses = list(columns.items)
+        page = paginate_counted(stmt, per_page=50)
+        reps = page.items
+        columns = paginate_counted(queries.courses_in_use(reps, visible), per_page=MATRIX_COURSES,
+                                   arg="course_page")
+        courses = columns.items
     return reps, page, columns, courses, queries.matrix_cells(reps, [c.id for c in courses])
 
 
-def joinedload_team():
-    from ...people.models import User
+def _shown_cells(reps, courses, cells) -> tuple[list[tuple | None], list[list[int]]]:
+    """The page's distinct cells, each (status, badge class, label, best score, due text) or None (empty,
+    always first), and per rep the index of each of its cells among them.
 
-    return joinedload(User.team)
-
-
-def _shown_cells(reps, courses, cells) -> list[list[tuple | None]]:
-    """Per rep, per course: (status, badge class, label, best score, due text) or None.
-
-    Formatted here once per distinct value: the template would call Babel for every one of the cells."""
+    A page has hundreds of cells but a dozen or so distinct ones: each is formatted (Babel) here, and drawn
+    by the template, once."""
     labels = {k: str(v) for k, v in STATUS_LABELS.items()}
-    scores, dues = {}, {}
+    shown: list[tuple | None] = [None]
+    index = {}
+    course_ids = [c.id for c in courses]
     out = []
     for rep in reps:
+        rep_id = rep.id
         row = []
-        for course in courses:
-            cell = cells.get((rep.id, course.id))
+        for course_id in course_ids:
+            cell = cells.get((rep_id, course_id))
             if cell is None:
-                row.append(None)
+                row.append(0)
                 continue
-            best = "" if cell.best is None else scores.get(cell.best) or scores.setdefault(
-                cell.best, fmt_number(cell.best, 2))
-            due = ""
-            if cell.due_on and cell.status != "passed":
-                due = dues.get(cell.due_on) or dues.setdefault(cell.due_on, _("due %(d)s", d=fmt_date(cell.due_on)))
-            row.append((cell.status, BADGES.get(cell.status, "text-bg-secondary"), labels[cell.status], best, due))
+            # A passed cell shows no due date: cells differing only in it look the same.
+            key = (cell.status, cell.best, cell.due_on if cell.status != "passed" else None)
+            i = index.get(key)
+            if i is None:
+                status, best, due = key
+                i = index[key] = len(shown)
+                shown.append((status, BADGES.get(status, "text-bg-secondary"), labels[status],
+                              "" if best is None else fmt_number(best, 2),
+                              _("due %(d)s", d=fmt_date(due)) if due else ""))
+            row.append(i)
         out.append(row)
-    return out
+    return shown, out
 
 
 @bp.route("/reports/matrix")
@@ -92,11 +100,12 @@ def _shown_cells(reps, courses, cells) -> list[list[tuple | None]]:
 def matrix():
     """Reps × courses: not started, in progress, passed or overdue, with the best score."""
     team_id = request.args.get("team", type=int)
+    viewer = current_user._get_current_object()
     if request.args.get("format") == "xlsx":
-        reps, _page, _columns, courses, cells = _matrix(team_id, all_rows=True)
+        reps, _page, _columns, courses, cells = _matrix(viewer, team_id, all_rows=True)
         rows = []
         for rep in reps:
-            row = [rep.display_name, rep.team.name if rep.team else ""]
+            row = [rep.display_name, rep.team_name or ""]
             for c in courses:
                 cell = cells.get((rep.id, c.id))
                 row.append("" if cell is None else
@@ -104,10 +113,13 @@ def matrix():
             rows.append(row)
         return _xlsx(_("Training matrix"), [_("Sales rep"), _("Team")] + [c.title for c in courses], rows,
                      "training-matrix.xlsx")
-    reps, page, columns, courses, cells = _matrix(team_id, all_rows=False)
+    reps, page, columns, courses, cells = _matrix(viewer, team_id, all_rows=False)
+    shown, indexes = _shown_cells(reps, courses, cells)
     return render_template("training/matrix.html", reps=reps, page=page, columns=columns, courses=courses,
-                           rows=zip(reps, _shown_cells(reps, courses, cells), strict=True),
-                           teams=services.editable_teams(current_user), team_id=team_id)
+                           shown=shown, rows=zip(reps, indexes, strict=True),
+                           teams=services.editable_teams(viewer), team_id=team_id,
+                           course_path=id_paths("training.course", "course_id"),
+                           profile_path=id_paths("people.profile", "user_id"))
 
 
 @bp.route("/quizzes/<int:quiz_id>/report")
