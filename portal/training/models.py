@@ -219,7 +219,9 @@ class Attempt(db.Model):
 
     __table_args__ = (
         UniqueConstraint("quiz_id", "user_id", "number", name="uq_training_attempt_quiz_user_number"),
-        Index("ix_training_attempt_quiz_user", "quiz_id", "user_id"),
+        # The matrix's best score per rep and quiz from the index alone (the unique key above already
+        # answers (quiz, user) lookups).
+        Index("ix_training_attempt_quiz_user_score", "quiz_id", "user_id", "score"),
     )
 
 
