@@ -2,14 +2,15 @@
 row links built once, labels translated once, and the timeline's per-source limits and totals."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from flask import url_for
-from samples_customers import customer
+from samples_customers import customer, stage
 
 from portal.core.db import db
 from portal.core.links import id_paths
-from portal.customers.models import Activity, Contact
+from portal.customers.models import Activity, Contact, CustomerEvent, Opportunity, ResourceRequest
 
 
 def test_id_paths_builds_what_url_for_builds(app):
@@ -81,6 +82,55 @@ def test_timeline_pages_count_every_entry(client, world, login_as):
     assert "<html" not in second and "2 / 2" in second
     # The writer may delete each of their entries; a teammate's page view has no such buttons.
     assert first.count("/delete") >= 20
+
+
+def test_timeline_entries_from_plain_rows_show_what_the_objects_showed(client, world, login_as, count_queries):
+    """The timeline reads plain columns (names joined in, the contacts as one string) and its words are
+    translated once per language: every kind still shows its people, contacts, stage, answer and
+    follow-up, the values escaped, and each entry's delete button follows can_edit_activity."""
+    c = customer(world.rep_a, name="杭州精密机械有限公司")
+    wang, li = Contact(customer_id=c.id, name="王芳"), Contact(customer_id=c.id, name="李强")
+    db.session.add_all([wang, li])
+    db.session.flush()
+    at = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    call = Activity(kind="call", customer_id=c.id, owner_id=world.rep_a.id, team_id=world.team_a.id,
+                    occurred_at=at, duration_minutes=15, direction="outgoing", summary="电话沟通",
+                    outcome="<b>报价</b>", next_step="寄样品", follow_up_on=date(2026, 3, 9), contacts=[wang, li])
+    visit = Activity(kind="visit", customer_id=c.id, owner_id=world.rep_a2.id, team_id=world.team_a.id,
+                     occurred_at=at - timedelta(days=1), summary="同事拜访")
+    db.session.add_all([call, visit])
+    db.session.add(Opportunity(title="二期产线", customer_id=c.id, owner_id=world.rep_a.id, team_id=world.team_a.id,
+                               stage_id=stage("初步接洽").id, amount=Decimal("1000.00"), probability=30,
+                               created_at=at - timedelta(days=2)))
+    db.session.add_all([
+        ResourceRequest(customer_id=c.id, kind="samples", description="要样品", asked_at=at - timedelta(days=3),
+                        due_at=at - timedelta(days=2), answered_at=at - timedelta(days=1),
+                        assignee_id=world.rep_a.id, team_id=world.team_a.id),
+        ResourceRequest(customer_id=c.id, kind="samples", description="再要样品", asked_at=at - timedelta(days=4),
+                        due_at=at + timedelta(days=30), assignee_id=world.rep_a2.id, team_id=world.team_a.id),
+        CustomerEvent(customer_id=c.id, team_id=world.team_a.id, kind="claimed", actor_id=world.rep_a.id,
+                      note="从公海领取", occurred_at=at - timedelta(days=5))])
+    db.session.commit()
+    login_as(user=world.rep_a)
+    html = client.get(f"/customers/{c.id}").get_data(as_text=True)
+    assert "(6)" in html  # two entries, an opportunity, two requests and an event
+    assert "15 分钟" in html and "联系人 王芳, 李强" in html and "&lt;b&gt;报价&lt;/b&gt;" in html
+    assert "寄样品" in html and "2026-03-09 跟进" in html and "标记完成" in html
+    assert "初步接洽 (30%)" in html and "¥1,000.00" in html and "二期产线" in html
+    assert f"{world.rep_a.display_name} 于 " in html and "超时" in html
+    assert f"等待 {world.rep_a2.display_name} 回复" in html and "从公海领取" in html
+    # The rep deletes their own entry only; their director deletes both.
+    assert f"/activities/{call.id}/delete" in html and f"/activities/{visit.id}/delete" not in html
+    login_as(user=world.director_a)
+    html = client.get(f"/customers/{c.id}").get_data(as_text=True)
+    assert f"/activities/{call.id}/delete" in html and f"/activities/{visit.id}/delete" in html
+    # The fragment htmx asks for is the same timeline.
+    part = client.get(f"/customers/{c.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in part and "联系人 王芳, 李强" in part
+    with client.application.test_request_context():
+        from portal.customers.timeline import timeline_words
+
+        assert timeline_words() is timeline_words()  # translated once per language
 
 
 def test_narrow_pages_are_the_pages_a_plain_offset_gives(app, world):

@@ -1,11 +1,24 @@
 """Contracts, orders and payments on a customer's timeline (registered with the customer log)."""
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import String, cast, func, literal, null, select, type_coerce, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 
 from ..authz import scope_query
 from ..core.db import db
@@ -16,17 +29,48 @@ from ..i18n import money
 from .models import Contract, Order, Payment
 
 
-def _rows(model, viewer, where, order, kind: str, day, at, number, title, contract_id):
-    """One source's rows, in the shape the three sources share, scoped and numbered newest first; a
-    window count on each row says how many the source has in all. No subquery per source: the union's
-    one outer select keeps the first ``limit`` of each (building a subquery's columns costs Python time
+def _rows(model, order, kind: str, day, at, number, title, contract_id):
+    """One source's columns, in the shape the three sources share, numbered newest first; a window
+    count on each row says how many the source has in all. No subquery per source: the union's one
+    outer select keeps the first ``limit`` of each (building a subquery's columns costs Python time
     on every page view)."""
     cols = [literal(kind, String).label("kind"), model.id.label("id"), day.label("day"),
             type_coerce(at, UTCDateTime()).label("at"), type_coerce(number, String).label("number"),
             type_coerce(title, String).label("title"), type_coerce(model.amount, Money()).label("amount"),
             contract_id.label("contract_id"), func.count().over().label("n"),
             func.row_number().over(order_by=order).label("rn")]
-    return scope_query(select(*cols), model, viewer).where(where)
+    return select(*cols)
+
+
+@cache
+def _sources() -> list[tuple]:
+    """What of the union does not depend on the viewer, built once (building these selects costs more
+    Python time than running the query): each source's select and which of its rows belong to the
+    customer (the customer as a parameter). The viewer's scope is added on every call."""
+    customer_id = bindparam("customer_id", type_=Integer)
+    # Typed NULLs: PostgreSQL types a bare NULL in a subquery as text, which no UNION branch matches.
+    none_at, none_text = cast(null(), Contract.created_at.type), cast(null(), String)
+    return [
+        (Contract, _rows(Contract, Contract.created_at.desc(), "contract", Contract.signed_on, Contract.created_at,
+                         Contract.number, Contract.title, Contract.id),
+         Contract.customer_id == customer_id),
+        (Payment, _rows(Payment, Payment.paid_on.desc(), "payment", Payment.paid_on, none_at, none_text, none_text,
+                        Payment.contract_id),
+         Payment.contract_id.in_(select(Contract.id).where(Contract.customer_id == customer_id))),
+        (Order, _rows(Order, Order.ordered_on.desc(), "order", Order.ordered_on, none_at, Order.number, none_text,
+                      Order.contract_id),
+         Order.customer_id == customer_id),
+    ]
+
+
+@cache
+def _outer() -> tuple[list, object]:
+    """The union's columns as plain names with their types (the subquery's own column collection
+    costs Python time to build on each page view), and the newest ``limit`` of each source."""
+    cols = [column("kind", String), column("id", Integer), column("day", Date), column("at", UTCDateTime()),
+            column("number", String), column("title", String), column("amount", Money()),
+            column("contract_id", Integer), column("n", Integer), column("rn", Integer)]
+    return cols, cols[-1] <= bindparam("limit", type_=Integer)
 
 
 def _fill(row, customer_id: int, item: TimelineItem) -> None:
@@ -48,20 +92,13 @@ def _fill(row, customer_id: int, item: TimelineItem) -> None:
 
 def contract_items(customer, viewer, limit: int) -> tuple[list[TimelineItem], int]:
     """What the viewer may see of this customer's contracts, payments and orders, in one UNION ALL
-    query: the newest ``limit`` of each, and how many there are in all."""
-    # Typed NULLs: PostgreSQL types a bare NULL in a subquery as text, which no UNION branch matches.
-    none_at, none_text = cast(null(), Contract.created_at.type), cast(null(), String)
-    union = union_all(
-        _rows(Contract, viewer, Contract.customer_id == customer.id, Contract.created_at.desc(), "contract",
-              Contract.signed_on, Contract.created_at, Contract.number, Contract.title, Contract.id),
-        _rows(Payment, viewer, Payment.contract_id.in_(select(Contract.id).where(Contract.customer_id == customer.id)),
-              Payment.paid_on.desc(), "payment", Payment.paid_on, none_at, none_text, none_text, Payment.contract_id),
-        _rows(Order, viewer, Order.customer_id == customer.id, Order.ordered_on.desc(), "order",
-              Order.ordered_on, none_at, Order.number, none_text, Order.contract_id),
-    ).subquery()
-    newest = select(*union.c).where(union.c.rn <= limit)
+    query: the newest ``limit`` of each, and how many there are in all. Each source is scoped for
+    the viewer on every call; only what does not depend on the viewer is built once."""
+    union = union_all(*(scope_query(rows, model, viewer).where(mine) for model, rows, mine in _sources())).subquery()
+    cols, newest = _outer()
     items, totals = [], {}
-    for row in db.session.execute(newest):
+    for row in db.session.execute(select(*cols).select_from(union).where(newest),
+                                  {"customer_id": customer.id, "limit": limit}):
         totals[row.kind] = row.n
         at = row.at if row.kind == "contract" and not row.day else local_midnight(row.day)
         items.append(TimelineItem(at=at, kind=row.kind, title="", fill=partial(_fill, row, customer.id)))

@@ -51,7 +51,7 @@ from .forms import (
     local_to_utc,
 )
 from .models import CUSTOMER_STATUSES, REGIONS_CACHE, TIERS, Activity, Contact, Customer, name_key
-from .timeline import build_timeline
+from .timeline import build_timeline, timeline_words
 
 SORTS = {
     "name": (Customer.name_key,),
@@ -274,18 +274,23 @@ def _status_form(customer: Customer, bound: bool = False) -> StatusForm:
 
 
 def _page_context(customer: Customer, activity_form: ActivityForm | None = None) -> dict:
+    # The user itself, not the current_user proxy: every check below and the timeline's sources read
+    # it, and the timeline asks about it for every entry.
+    user = current_user._get_current_object()
     page = request.args.get("page", 1, type=int) or 1
+    can_edit = can_edit_customer(user, customer)
     return {
         "customer": customer,
-        "timeline": build_timeline(customer, current_user, page=page, per_page=TIMELINE_PER_PAGE),
-        "activity_form": activity_form or _activity_form(customer),
-        "status_form": _status_form(customer),
-        "can_edit": can_edit_customer(current_user, customer),
-        "can_claim": can_claim(current_user, customer),
-        "can_manage": can_manage_team_customers(current_user, customer.team_id),
+        "timeline": build_timeline(customer, user, page=page, per_page=TIMELINE_PER_PAGE),
+        "timeline_words": timeline_words(),
+        # The forms only for those the page shows them to (editors): each costs a query or a token.
+        "activity_form": activity_form or (_activity_form(customer) if can_edit else None),
+        "status_form": _status_form(customer) if can_edit else None,
+        "can_edit": can_edit,
+        "can_claim": can_claim(user, customer),
+        "can_manage": can_manage_team_customers(user, customer.team_id),
         "can_edit_activity": can_edit_activity,
-        # The user itself, not the current_user proxy: the timeline asks about it for every entry.
-        "viewer": current_user._get_current_object(),
+        "viewer": user,
         "pool_facts": pool_facts(customer),
     }
 
@@ -294,10 +299,13 @@ def _page_context(customer: Customer, activity_form: ActivityForm | None = None)
 @policy(SALES)
 def detail(customer_id: int):
     """A customer's page: details, contacts, the quick log form and the whole timeline."""
-    # The page lists the contacts: fetched with the customer (one query, not two).
-    customer = get_customer_or_404(customer_id, current_user, options=[joinedload(Customer.contacts)])
+    user = current_user._get_current_object()
+    # The page lists the contacts and names the owner and the team: fetched with the customer (one query,
+    # not up to four; the owner and the team are only in the session already when they are the viewer's).
+    customer = get_customer_or_404(customer_id, user, options=[
+        joinedload(Customer.contacts), joinedload(Customer.owner), joinedload(Customer.team)])
     if pool.recycle_on_open({customer.team_id}):
-        customer = get_customer_or_404(customer_id, current_user)
+        customer = get_customer_or_404(customer_id, user)
     ctx = _page_context(customer)
     if request.headers.get("HX-Request"):
         return render_template("customers/_timeline.html", **ctx)
