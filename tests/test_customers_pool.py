@@ -592,3 +592,40 @@ def test_region_menus_are_kept_by_each_worker_until_a_region_or_a_visibility_cha
     assert both(rep_a) == ["北京", "温州"]
     assert _recycle(world) >= 1
     assert "宁波" in both(rep_a)
+
+
+def test_the_customer_page_offers_the_lists_and_rules_as_they_are_now(app, world, two_workers):
+    """The lost reasons and the pool rule the customer page shows are kept by each worker until a list or
+    a rule is written; both workers show a new reason, a renamed or retired one, and a changed rule at once."""
+    from portal.core.cache import bump
+    from portal.customers.models import LostReason
+
+    for name in ("customer_lists", "pool_rules"):  # as a migrated database has them
+        bump(db.session.connection(), name)
+    db.session.commit()
+    mine = customer(world.rep_a, tier="C")
+    mine.owned_since = datetime.now(UTC) - timedelta(days=2)
+    db.session.commit()
+    workers = two_workers(world.rep_a)
+
+    def pages() -> list[str]:
+        out = []
+        for worker, c in workers:
+            with worker.app_context():
+                out.append(c.get(f"/customers/{mine.id}").get_data(as_text=True))
+        return out
+
+    pages()
+    reason = LostReason(name="预算被砍", team_id=world.team_a.id, position=99)
+    db.session.add(reason)
+    db.session.commit()
+    assert all("预算被砍" in html for html in pages())
+    reason.name = "预算取消"
+    db.session.commit()
+    assert all("预算取消" in html and "预算被砍" not in html for html in pages())
+    reason.active = False
+    db.session.commit()
+    assert all("预算取消" not in html for html in pages())
+    assert all("Returns to the public pool on" not in html for html in pages())
+    _rules(world, C={"no_follow_up_days": 5})
+    assert all("Returns to the public pool on" in html for html in pages())

@@ -1,12 +1,12 @@
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..authz import ADMIN, guard_blueprint
 from ..core import settings as company_settings
+from ..core.forms import PortalForm
 from . import bp
 
 guard_blueprint(bp, ADMIN)
@@ -22,7 +22,7 @@ FIELDS = {"company_name": "company_name", "default_locale": "default_locale",
           "data_scope_director": "data_scope.director", "data_scope_rep": "data_scope.rep"}
 
 
-class CompanySettingsForm(FlaskForm):
+class CompanySettingsForm(PortalForm):
     company_name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=120)])
     default_locale = SelectField(_l("Default language"), choices=[("zh_CN", "简体中文"), ("en", "English")],
                                  description=_l("Used on the sign-in page and for people who chose none."))

@@ -1,12 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from ..core.forms import PortalForm
 
 PERIOD_KINDS = [("month", _l("Month")), ("quarter", _l("Quarter")), ("year", _l("Year")), ("week", _l("Week"))]
 
 
-class OpenCycleForm(FlaskForm):
+class OpenCycleForm(PortalForm):
     team_id = SelectField(_l("Team"), coerce=int, choices=[])
     period_kind = SelectField(_l("Period"), choices=PERIOD_KINDS, default="month")
     period_key = StringField(_l("Which period"), validators=[DataRequired(), Length(max=10)],
@@ -14,22 +15,22 @@ class OpenCycleForm(FlaskForm):
                                             "2026-W48 for a week."))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(PortalForm):
     comment = TextAreaField(_l("Overall comment"), validators=[Optional(), Length(max=5000)])
     version = HiddenField()
 
 
-class SelfAssessmentForm(FlaskForm):
+class SelfAssessmentForm(PortalForm):
     self_assessment = TextAreaField(_l("Self-assessment"), validators=[Optional(), Length(max=5000)])
     version = HiddenField()
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(PortalForm):
     disagreement = TextAreaField(_l("Disagreement (leave empty to acknowledge)"),
                                  validators=[Optional(), Length(max=5000)])
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(PortalForm):
     reason = TextAreaField(_l("Reason for reopening"), validators=[DataRequired(), Length(max=2000)])
 
 
@@ -37,13 +38,13 @@ NOTE_KINDS = [("hire", _l("Hiring")), ("transfer", _l("Transfer")), ("promotion"
               ("warning", _l("Warning")), ("dismissal", _l("Dismissal"))]
 
 
-class NoteForm(FlaskForm):
+class NoteForm(PortalForm):
     kind = SelectField(_l("Kind"), choices=NOTE_KINDS)
     on = DateField(_l("Date"), validators=[DataRequired()])
     text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=5000)])
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(PortalForm):
     name = StringField(_l("Template name"), validators=[DataRequired(), Length(max=120)])
     team_id = SelectField(_l("Team"), coerce=int, choices=[])
     period_kind = SelectField(_l("Period"), choices=[("", _l("Any period"))] + PERIOD_KINDS)

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, FieldList, Form, FormField, SelectField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
+from ..core.forms import PortalForm
 from .labels import LABELS
 
 
@@ -25,7 +25,7 @@ class StepForm(Form):
         self.role.choices = [("", _l("— no step —"))] + [(k, v) for k, v in LABELS["role"].items()]
 
 
-class ChainForm(FlaskForm):
+class ChainForm(PortalForm):
     """The steps in order; empty rows are ignored, so two spare rows let one add a step without script."""
 
     steps = FieldList(FormField(StepForm), min_entries=1)
@@ -40,5 +40,5 @@ class ChainForm(FlaskForm):
             raise ValidationError(_l("A chain needs at least one step."))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     comment = TextAreaField(_l("Approval comment"), validators=[Optional(), Length(max=2000)])

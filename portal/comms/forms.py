@@ -1,7 +1,6 @@
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,6 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..core.forms import PortalForm
 
 PRIORITY_LABELS = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High")}
 STATUS_LABELS = {"open": _l("Not started"), "in_progress": _l("In progress"), "done": _l("Done, awaiting review"),
@@ -34,7 +35,7 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
-class TokenForm(FlaskForm):
+class TokenForm(PortalForm):
     """A form that carries a one-time token: the server refuses the same token twice."""
 
     token = HiddenField()
@@ -63,11 +64,11 @@ class TaskForm(TokenForm):
     link_id = IntegerField(_l("Record number"), validators=[Optional(), NumberRange(min=1)])
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(PortalForm):
     report = TextAreaField(_l("Completion report"), validators=[DataRequired(), Length(max=5000)])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(PortalForm):
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)])
 
 
@@ -83,16 +84,16 @@ class ReplyForm(TokenForm):
     body = TextAreaField(_l("Reply"), validators=[DataRequired(), Length(max=10000)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(PortalForm):
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=5000)])
 
 
-class PlanForm(FlaskForm):
+class PlanForm(PortalForm):
     items = TextAreaField(_l("Planned items, one per line"), validators=[DataRequired(), Length(max=10000)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
 
-class ReportLineForm(FlaskForm):
+class ReportLineForm(PortalForm):
     class Meta:
         csrf = False
 
@@ -102,18 +103,18 @@ class ReportLineForm(FlaskForm):
     problems = StringField(_l("Problems"), validators=[Optional(), Length(max=2000)])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(PortalForm):
     lines = FieldList(FormField(ReportLineForm))
     extra = TextAreaField(_l("Other work done, one per line"), validators=[Optional(), Length(max=5000)])
     summary = TextAreaField(_l("Summary and results"), validators=[Optional(), Length(max=10000)])
     problems = TextAreaField(_l("Problems met"), validators=[Optional(), Length(max=10000)])
 
 
-class CommentForm(FlaskForm):
+class CommentForm(PortalForm):
     comment = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=5000)])
 
 
-class SummaryForm(FlaskForm):
+class SummaryForm(PortalForm):
     period = StringField(_l("Period"), validators=[DataRequired(), Regexp(r"^\d{4}-(Q[1-4]|\d{2})$",
                          message=_l("A month such as 2026-11 or a quarter such as 2026-Q4."))])
     work_done = TextAreaField(_l("Work done"), validators=[DataRequired(), Length(max=10000)])
@@ -123,18 +124,18 @@ class SummaryForm(FlaskForm):
     improvements = TextAreaField(_l("What to improve"), validators=[Optional(), Length(max=10000)])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PortalForm):
     answer = TextAreaField(_l("Answer"), validators=[DataRequired(), Length(max=10000)])
 
 
-class DirectorReportForm(FlaskForm):
+class DirectorReportForm(PortalForm):
     period = StringField(_l("Period"), validators=[DataRequired(), Regexp(r"^\d{4}-(Q[1-4]|\d{2})$",
                          message=_l("A month such as 2026-11 or a quarter such as 2026-Q4."))])
     body = TextAreaField(_l("Report"), validators=[DataRequired(), Length(max=20000)],
                          description=_l("Markdown is allowed."))
 
 
-class TeamRulesForm(FlaskForm):
+class TeamRulesForm(PortalForm):
     report_cadence = SelectField(_l("Plans and reports"), choices=list(CADENCE_LABELS.items()))
     weekly_plan_weekday = SelectField(_l("Weekly plan due on"), coerce=int,
                                       choices=list(enumerate(WEEKDAY_LABELS)))

@@ -2,9 +2,10 @@ from decimal import Decimal
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..core.forms import PortalForm
 
 # Money columns hold 14 digits, 2 after the point.
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -41,7 +42,7 @@ STATUS_COLOURS = {"draft": "secondary", "signed": "info", "in_fulfilment": "prim
                   "terminated": "dark"}
 
 
-class ContractForm(FlaskForm):
+class ContractForm(PortalForm):
     number = StringField(_l("Contract number"), validators=[DataRequired(), Length(max=40)])
     customer_id = SelectField(_l("Customer"), coerce=int, choices=[])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
@@ -55,25 +56,25 @@ class ContractForm(FlaskForm):
     version = HiddenField()  # when editing: the contract's
 
 
-class StatusForm(FlaskForm):
+class StatusForm(PortalForm):
     status = SelectField(_l("New status"), choices=[])
     reason = TextAreaField(_l("Reason (when terminating)"), validators=[Optional(), Length(max=2000)])
     version = HiddenField()  # the contract's, see core/concurrency.py
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(PortalForm):
     progress = IntegerField(_l("Fulfilment progress (%)"), validators=[InputRequired(), NumberRange(0, 100)])
     version = HiddenField()
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(PortalForm):
     paid_on = DateField(_l("Date received"), validators=[DataRequired()])
     amount = MoneyField(_l("Amount"), places=2, validators=[InputRequired(), POSITIVE])
     instalment_id = SelectField(_l("For instalment"), coerce=int, choices=[], validate_choice=False)
     note = StringField(_l("Remarks"), validators=[Optional(), Length(max=300)])
 
 
-class OrderForm(FlaskForm):
+class OrderForm(PortalForm):
     number = StringField(_l("Order number"), validators=[Optional(), Length(max=40)])
     ordered_on = DateField(_l("Order date"), validators=[DataRequired()])
     customer_id = SelectField(_l("Customer"), coerce=int, choices=[])
@@ -96,21 +97,21 @@ INVOICE_STATUS_LABELS = {"requested": _l("Invoice requested"), "issued": _l("Inv
 INVOICE_STATUS_COLOURS = {"requested": "warning", "issued": "success", "rejected": "secondary"}
 
 
-class InstalmentForm(FlaskForm):
+class InstalmentForm(PortalForm):
     due_on = DateField(_l("Planned collection date"), validators=[DataRequired()])
     amount = MoneyField(_l("Amount"), places=2, validators=[InputRequired(), POSITIVE])
     remind_days = IntegerField(_l("Remind days before"), default=7, validators=[InputRequired(), NumberRange(0, 90)])
     note = StringField(_l("Remarks"), validators=[Optional(), Length(max=300)])
 
 
-class SplitForm(FlaskForm):
+class SplitForm(PortalForm):
     count = IntegerField(_l("Number of instalments"), default=3, validators=[InputRequired(), NumberRange(1, 60)])
     first_due = DateField(_l("First due date"), validators=[DataRequired()])
     months_apart = IntegerField(_l("Months apart"), default=1, validators=[InputRequired(), NumberRange(1, 12)])
     remind_days = IntegerField(_l("Remind days before"), default=7, validators=[InputRequired(), NumberRange(0, 90)])
 
 
-class InvoiceForm(FlaskForm):
+class InvoiceForm(PortalForm):
     title = StringField(_l("Invoice title"), validators=[DataRequired(), Length(max=200)])
     tax_number = StringField(_l("Tax number (unified social credit code)"),
                              validators=[DataRequired(), Length(max=40)])
@@ -118,6 +119,6 @@ class InvoiceForm(FlaskForm):
     note = StringField(_l("Remarks"), validators=[Optional(), Length(max=300)])
 
 
-class InvoiceDecisionForm(FlaskForm):
+class InvoiceDecisionForm(PortalForm):
     invoice_number = StringField(_l("Invoice number"), validators=[Optional(), Length(max=40)])
     reason = StringField(_l("Reason (when rejecting)"), validators=[Optional(), Length(max=300)])

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from ..core.forms import PortalForm
 from ..core.periods import company_tz
 
 KIND_LABELS = {"customer": _l("Customer"), "partner": _l("Partner"), "distributor": _l("Distributor")}
@@ -75,7 +75,7 @@ def utc_to_local_naive(value: datetime | None) -> datetime | None:
     return value.astimezone(company_tz()).replace(tzinfo=None, second=0, microsecond=0)
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(PortalForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS), default="customer")
     industry = StringField(_l("Industry"), validators=[Optional(), Length(max=80)])
@@ -93,7 +93,7 @@ class CustomerForm(FlaskForm):
     version = HiddenField()  # when editing: the customer's, see core/concurrency.py
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PortalForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=80)])
     title = StringField(_l("Job title"), validators=[Optional(), Length(max=80)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
@@ -102,7 +102,7 @@ class ContactForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(PortalForm):
     kind = SelectField(_l("Kind"), choices=_choices(ACTIVITY_LABELS), default="visit")
     occurred_at = DateTimeLocalField(_l("Date and time"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     duration_minutes = IntegerField(_l("Duration (minutes)"), validators=[Optional(), NumberRange(min=0, max=1440)])
@@ -118,26 +118,26 @@ class ActivityForm(FlaskForm):
             self.occurred_at.data = utc_to_local_naive(datetime.now(UTC))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(PortalForm):
     status = SelectField(_l("New status"), choices=_choices(STATUS_LABELS))
     version = HiddenField()  # the customer's, see core/concurrency.py
     lost_reason_id = SelectField(_l("Lost reason"), coerce=int, choices=[], validators=[Optional()])
     note = TextAreaField(_l("Note (lost details or win-back plan)"), validators=[Optional(), Length(max=2000)])
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(PortalForm):
     owner_id = SelectField(_l("New owner"), coerce=int, choices=[])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
     version = HiddenField()  # the customer's, see core/concurrency.py
 
 
-class ReassignAllForm(FlaskForm):
+class ReassignAllForm(PortalForm):
     from_rep_id = SelectField(_l("Customers of"), coerce=int, choices=[])
     to_rep_id = SelectField(_l("Give them to"), coerce=int, choices=[])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
-class OpportunityForm(FlaskForm):
+class OpportunityForm(PortalForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     stage_id = SelectField(_l("Stage"), coerce=int, choices=[])
     amount = AmountField(_l("Expected amount (CNY)"), places=2, validators=[DataRequired(), NumberRange(min=0)])
@@ -148,17 +148,17 @@ class OpportunityForm(FlaskForm):
                             description=_l("Above the team's threshold the discount needs approval."))
 
 
-class StageMoveForm(FlaskForm):
+class StageMoveForm(PortalForm):
     stage_id = SelectField(_l("Move to stage"), coerce=int, choices=[])
 
 
-class CloseForm(FlaskForm):
+class CloseForm(PortalForm):
     outcome = SelectField(_l("Outcome"), choices=[("won", _l("Won")), ("lost", _l("Lost"))])
     lost_reason_id = SelectField(_l("Lost reason"), coerce=int, choices=[], validators=[Optional()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class RequestForm(FlaskForm):
+class RequestForm(PortalForm):
     kind = SelectField(_l("Asked for"), choices=_choices(REQUEST_LABELS), default="samples")
     description = TextAreaField(_l("What exactly"), validators=[DataRequired(), Length(max=5000)])
     asked_at = DateTimeLocalField(_l("Asked at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
@@ -169,13 +169,13 @@ class RequestForm(FlaskForm):
             self.asked_at.data = utc_to_local_naive(datetime.now(UTC))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PortalForm):
     answer = TextAreaField(_l("Answer"), validators=[DataRequired(), Length(max=5000)])
     answered_at = DateTimeLocalField(_l("Answered at"), format="%Y-%m-%dT%H:%M", validators=[Optional()],
                                      description=_l("Leave empty for now."))
 
 
-class MarketForm(FlaskForm):
+class MarketForm(PortalForm):
     kind = SelectField(_l("Tag"), choices=_choices(MARKET_LABELS), default="trend")
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Details"), validators=[DataRequired(), Length(max=20000)],
@@ -183,40 +183,40 @@ class MarketForm(FlaskForm):
     customer_id = HiddenField()
 
 
-class ListItemForm(FlaskForm):
+class ListItemForm(PortalForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     probability = IntegerField(_l("Default probability (%)"), validators=[Optional(), NumberRange(min=0, max=100)])
     position = IntegerField(_l("Order"), validators=[Optional()])
     active = BooleanField(_l("In use"), default=True)
 
 
-class TeamSettingsForm(FlaskForm):
+class TeamSettingsForm(PortalForm):
     reps_read_team = BooleanField(_l("Reps may read all of the team's customers"))
 
 
-class CompanySettingsForm(FlaskForm):
+class CompanySettingsForm(PortalForm):
     window_hours = IntegerField(_l("Service window for customer requests (working hours)"),
                                 validators=[DataRequired(), NumberRange(min=1, max=500)])
     stale_days = IntegerField(_l("A customer is stale after this many days without contact"),
                               validators=[DataRequired(), NumberRange(min=1, max=365)])
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(PortalForm):
     file = FileField(_l("CSV or Excel file"), validators=[FileRequired()],
                      description=_l("The first row holds the column names. UTF-8 or GBK; .csv or .xlsx."))
 
 
-class KeepForm(FlaskForm):
+class KeepForm(PortalForm):
     until = DateField(_l("Keep until"), validators=[DataRequired()])
     reason = TextAreaField(_l("Why keep this customer"), validators=[DataRequired(), Length(max=1000)])
 
 
-class KeepDecisionForm(FlaskForm):
+class KeepDecisionForm(PortalForm):
     decision = SelectField(_l("Decision"), choices=[("approve", _l("Keep")), ("refuse", _l("Refuse"))])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=1000)])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(PortalForm):
     rep_id = SelectField(_l("Sales rep"), coerce=int, choices=[])
 
 
@@ -224,7 +224,7 @@ def _day_count(label):
     return IntegerField(label, validators=[Optional(), NumberRange(min=1, max=365)])
 
 
-class PoolRulesForm(FlaskForm):
+class PoolRulesForm(PortalForm):
     """The team's pool settings and, per tier, capacity and the three recycling rules."""
 
     daily_claims = IntegerField(_l("Claims per rep per day"), validators=[InputRequired(message=_l("Enter a number.")),

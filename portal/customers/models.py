@@ -458,6 +458,10 @@ invalidate_on_write("pipeline", Opportunity)  # the pipeline sums target status 
 # reach "their reps' customers"). The pool's bulk recycling bumps it itself (pool.py).
 invalidate_on_write("pool_rules", PoolRule)  # the rules' signatures each worker keeps (pool.py)
 
+# The company's and teams' lists each worker keeps as menu choices (services.lost_reason_choices).
+LISTS_CACHE = "customer_lists"
+invalidate_on_write(LISTS_CACHE, LostReason, OpportunityStage)
+
 REGIONS_CACHE = "customer_regions"
 invalidate_on_write(REGIONS_CACHE, Customer, User,
                     columns=("region", "owner_id", "team_id", "company_pool", "role"))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from time import monotonic
+from typing import NamedTuple
 
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
@@ -484,6 +485,21 @@ def _all_signatures() -> dict[int, tuple]:
 
 def _rules_signature(team_id: int) -> tuple:
     return _SIGNATURES.get("all", _all_signatures).get(team_id, ())
+
+
+class RuleValues(NamedTuple):
+    capacity: int | None
+    no_follow_up_days: int | None
+    no_opportunity_days: int | None
+    no_deal_days: int | None
+
+
+def kept_rule(team_id: int | None, tier: str) -> RuleValues | None:
+    """A team's rule for a tier, from what each worker keeps (for pages that only read it)."""
+    for rule_tier, *values in _rules_signature(team_id) if team_id else ():
+        if rule_tier == tier:
+            return RuleValues(*values)
+    return None
 
 
 def recycle_on_open(team_ids: Iterable[int] | None) -> int:

@@ -274,7 +274,8 @@ def pool_facts(customer: Customer) -> dict:
 
     from .models import Opportunity
 
-    rule = pool.rules_for(customer.team_id).get(pool._tier_key(customer.tier))
+    user = current_user._get_current_object()
+    rule = pool.kept_rule(customer.team_id, pool._tier_key(customer.tier))
     # One query for the three facts; the waiting request itself is only read when there is one.
     last_opp, last_won, waiting_id = db.session.execute(select(
         select(func.max(Opportunity.created_at)).where(Opportunity.customer_id == customer.id).scalar_subquery(),
@@ -287,5 +288,5 @@ def pool_facts(customer: Customer) -> dict:
         due = pool.recycle_due_on(customer, rule, last_opp, last_won)
     waiting = db.session.get(KeepRequest, waiting_id) if waiting_id else None
     return {"recycle_on": due, "locked": pool.is_locked(customer), "keep_waiting": waiting,
-            "can_ask_keep": current_user.role == "rep" and customer.owner_id == current_user.id and waiting is None,
-            "can_edit": can_edit_customer(current_user, customer)}
+            "can_ask_keep": user.role == "rep" and customer.owner_id == user.id and waiting is None,
+            "can_edit": can_edit_customer(user, customer)}

@@ -14,6 +14,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from ..audit.services import record
 from ..authz import managed_team_ids
 from ..core import settings
+from ..core.cache import VersionedCache
 from ..core.db import db, utcnow
 from ..core.errors import ServiceError
 from ..core.periods import add_working_hours
@@ -22,6 +23,7 @@ from .access import can_edit_activity, can_edit_customer, can_edit_record, can_m
 from .models import (
     ACTIVITY_KINDS,
     CUSTOMER_KINDS,
+    LISTS_CACHE,
     MARKET_KINDS,
     REQUEST_KINDS,
     Activity,
@@ -89,6 +91,15 @@ def stages_for(team_id: int | None, *, include_inactive: bool = False) -> list[O
 
 def lost_reasons_for(team_id: int | None, *, include_inactive: bool = False) -> list[LostReason]:
     return _company_and_team(LostReason, team_id, include_inactive)
+
+
+# (id, name) of a team's active lost reasons, kept by each worker until a list is written (models:
+# LISTS_CACHE): the customer page's status form offers them on every view.
+_REASON_CHOICES = VersionedCache(LISTS_CACHE, size=256)
+
+
+def lost_reason_choices(team_id: int | None) -> list[tuple[int, str]]:
+    return _REASON_CHOICES.get(team_id, lambda: [(r.id, r.name) for r in lost_reasons_for(team_id)])
 
 
 def list_scope_for(actor) -> int | None:

@@ -269,7 +269,7 @@ def _activity_form(customer: Customer, formdata=None) -> ActivityForm:
 
 def _status_form(customer: Customer, bound: bool = False) -> StatusForm:
     form = StatusForm() if bound else StatusForm(formdata=None, version=customer.version)
-    form.lost_reason_id.choices = [(0, "—")] + [(r.id, r.name) for r in services.lost_reasons_for(customer.team_id)]
+    form.lost_reason_id.choices = [(0, "—"), *services.lost_reason_choices(customer.team_id)]
     return form
 
 

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+
+from ..core.forms import PortalForm
 
 ROLE_LABELS = {
     "rep": _l("Sales rep"),
@@ -11,7 +12,7 @@ ROLE_LABELS = {
 }
 
 
-class UserForm(FlaskForm):
+class UserForm(PortalForm):
     username = StringField(_l("Username"), validators=[
         DataRequired(), Length(min=3, max=64),
         Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, dot, dash and underscore only."))])
@@ -36,16 +37,16 @@ class EditUserForm(UserForm):
     """The same fields; the username of an existing account stays as it is."""
 
 
-class TransferForm(FlaskForm):
+class TransferForm(PortalForm):
     to_team_id = SelectField(_l("Move to team"), coerce=int, choices=[])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(PortalForm):
     display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=80)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
@@ -54,7 +55,7 @@ class ProfileForm(FlaskForm):
         ("yuan", _l("In yuan: ¥1,234,567.00")), ("wan", _l("In 10,000 yuan: 123.46 万元"))])
 
 
-class TeamForm(FlaskForm):
+class TeamForm(PortalForm):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
     region = StringField(_l("Region"), validators=[Optional(), Length(max=80)])
     director_id = SelectField(_l("Director"), coerce=int, choices=[])

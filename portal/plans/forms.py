@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..core.forms import PortalForm
 from ..core.periods import Period
 
 # Money columns hold 14 digits, 2 after the point.
@@ -56,7 +56,7 @@ def validate_period_key(form, field):
         raise ValidationError(_l("Write a period as 2026, 2026-Q4 or 2026-11."))
 
 
-class PlanForm(FlaskForm):
+class PlanForm(PortalForm):
     scope = SelectField(_l("Level"), choices=[])
     team_id = SelectField(_l("Team"), coerce=int, choices=[])
     owner_id = SelectField(_l("Sales rep"), coerce=int, choices=[])
@@ -69,7 +69,7 @@ class PlanForm(FlaskForm):
     steps = TextAreaField(_l("Implementation steps"), validators=[Optional(), Length(max=20000)])
 
 
-class PlanEditForm(FlaskForm):
+class PlanEditForm(PortalForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     analysis = TextAreaField(_l("Market and competitor analysis"), validators=[Optional(), Length(max=20000)],
                              description=_l("Markdown: **bold**, lists, tables."))
@@ -78,29 +78,29 @@ class PlanEditForm(FlaskForm):
     version = HiddenField()  # the plan's, see core/concurrency.py
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)])
 
 
-class BudgetSettingsForm(FlaskForm):
+class BudgetSettingsForm(PortalForm):
     reps_add = BooleanField(_l("Sales reps record their own expenses"))
     threshold = MoneyField(_l("Expenses above this amount need approval (¥)"), places=2,
                            validators=[InputRequired(), NOT_NEGATIVE])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(PortalForm):
     name = StringField(_l("Profile name"), validators=[DataRequired(), Length(max=80)])
     weights = StringField(_l("Monthly weights"), validators=[DataRequired(), Length(max=300)],
                           description=_l("Twelve numbers, January to December, e.g. 6,5,8,8,9,9,8,8,9,9,10,11"))
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(PortalForm):
     name = StringField(_l("Category name"), validators=[DataRequired(), Length(max=80)])
     position = IntegerField(_l("Position"), default=100, validators=[Optional(), NumberRange(0, 10000)])
     active = BooleanField(_l("In use"), default=True)
 
 
-class BudgetLineForm(FlaskForm):
+class BudgetLineForm(PortalForm):
     team_id = SelectField(_l("Team"), coerce=int, choices=[])
     period = StringField(_l("Period"), validators=[DataRequired(), validate_period_key],
                          description=_l("A year (2026), a quarter (2026-Q4) or a month (2026-11)."))
@@ -109,7 +109,7 @@ class BudgetLineForm(FlaskForm):
     note = StringField(_l("Remarks"), validators=[Optional(), Length(max=300)])
 
 
-class ExpenseForm(FlaskForm):
+class ExpenseForm(PortalForm):
     owner_id = SelectField(_l("Spent by"), coerce=int, choices=[])
     category_id = SelectField(_l("Category"), coerce=int, choices=[])
     spent_on = DateField(_l("Date"), validators=[DataRequired()])

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, Optional
+
+from ..core.forms import PortalForm
 
 
 class CheckboxesField(SelectMultipleField):
@@ -9,7 +10,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class RobotForm(FlaskForm):
+class RobotForm(PortalForm):
     name = StringField(_l("Robot name"), validators=[DataRequired(), Length(max=80)])
     team_id = SelectField(_l("Belongs to"), coerce=int, choices=[])
     platform = SelectField(_l("Platform"), choices=[])

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -13,6 +12,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..core.forms import PortalForm
 
 GRADING_LABELS = {
     "highest": _l("Highest attempt"),
@@ -37,7 +38,7 @@ STATUS_LABELS = {
 }
 
 
-class CourseForm(FlaskForm):
+class CourseForm(PortalForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(_l("Course summary"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 4},
                             description=_l("Markdown is allowed."))
@@ -51,18 +52,18 @@ class CourseForm(FlaskForm):
     open_to_all = BooleanField(_l("Open to all reps of the audience, without an assignment"))
 
 
-class LessonForm(FlaskForm):
+class LessonForm(PortalForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=100000)], render_kw={"rows": 16},
                          description=_l("Markdown. Upload images below and paste the Markdown line shown."))
     minutes = IntegerField(_l("Estimated minutes"), default=10, validators=[DataRequired(), NumberRange(1, 600)])
 
 
-class FileForm(FlaskForm):
+class FileForm(PortalForm):
     file = FileField(_l("File"))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(PortalForm):
     source = TextAreaField(_l("Question in GIFT"), validators=[DataRequired(), Length(max=20000)],
                            render_kw={"rows": 8},
                            description=_l("For example: ::Title:: Question text {=right ~wrong #feedback}"))
@@ -71,13 +72,13 @@ class QuestionForm(FlaskForm):
     case_sensitive = BooleanField(_l("Short answers are case-sensitive"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     file = FileField(_l("GIFT file (.gift or .txt)"))
     source = TextAreaField(_l("…or paste GIFT text"), validators=[Optional(), Length(max=2_000_000)],
                            render_kw={"rows": 12})
 
 
-class QuizForm(FlaskForm):
+class QuizForm(PortalForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     intro = TextAreaField(_l("Introduction"), validators=[Optional(), Length(max=5000)])
     mode = SelectField(_l("Questions"), choices=[("fixed", _l("Chosen questions")),
@@ -104,7 +105,7 @@ class QuizForm(FlaskForm):
     review_score = BooleanField(_l("…and the score"), default=True)
 
 
-class AssignForm(FlaskForm):
+class AssignForm(PortalForm):
     user_ids = SelectMultipleField(_l("Reps"), coerce=int, choices=[], validators=[Optional()])
     team_id = SelectField(_l("Or the whole team"), coerce=int, choices=[])
     due_on = DateField(_l("Due on"), validators=[Optional()])
