@@ -6,10 +6,8 @@ name in either language, or one of the short keywords below (the words trainers 
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
 
 from ..core.db import db
 from ..core.errors import ServiceError
@@ -34,43 +32,18 @@ def weak_items(appraisal) -> list:
     return [i for i in appraisal.items if i.score is not None and i.score < LOW and i.weight > 0]
 
 
-def _wanted(item) -> set[str]:
-    """The tags that suggest a course for an item, as training.queries.courses_tagged matches them."""
-    tags = (item.metric, item.name_zh, item.name_en, *KEYWORDS.get(item.metric, []))
-    return {t.strip().lower() for t in tags if t and t.strip()}
-
-
-@cache
-def _tagged_statement():
-    """Built once: published courses with each of their tags among the wanted ones (one row per tag), by
-    title. The same match as training.queries.courses_tagged, for every weak item in one query."""
-    from ..training.models import Course, CourseTag
-
-    tag = func.lower(CourseTag.tag)
-    return (select(Course, tag).join(CourseTag, CourseTag.course_id == Course.id)
-            .where(tag.in_(bindparam("tags", expanding=True)), Course.published.is_(True))
-            .order_by(Course.title, Course.id))
-
-
 def suggested_courses(appraisal, viewer) -> list[tuple]:
     """(item, [courses]) for each weak item that has courses tagged for it, the courses carrying most of the
     item's tags first, then by title (as courses_tagged orders them). One query for all the weak items.
     Only courses the viewer may open are offered (training.services.can_see_course): another team's
     course is neither shown nor assignable."""
+    from ..training.queries import courses_tagged_each
     from ..training.services import can_see_course
 
-    wanted = [(item, _wanted(item)) for item in weak_items(appraisal)]
-    everything = set().union(*(tags for _item, tags in wanted))
-    if not everything:
-        return []
-    rows = db.session.execute(_tagged_statement(), {"tags": sorted(everything)}).all()
+    items = weak_items(appraisal)
+    tagged = courses_tagged_each([(i.metric, i.name_zh, i.name_en, *KEYWORDS.get(i.metric, [])) for i in items])
     out = []
-    for item, tags in wanted:
-        hits: dict = {}  # course -> how many of its tags the item wants, in title order
-        for course, tag in rows:
-            if tag in tags:
-                hits[course] = hits.get(course, 0) + 1
-        ranked = sorted(hits, key=lambda c: -hits[c])  # stable: the title order stays among equals
+    for item, ranked in zip(items, tagged, strict=True):
         courses = [c for c in ranked if can_see_course(viewer, c)]
         if courses:
             out.append((item, courses[:5]))

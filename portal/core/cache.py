@@ -32,17 +32,12 @@ def current_token(name: str) -> str | None:
     """The token of ``name`` as this request's transaction sees it.
 
     The first asked for in a request reads them all (a handful of rows): a page using three kinds of
-    cached results pays one query, not three. A kind bumped since is read again on its own."""
+    cached results pays one query, not three. A kind this request bumps takes its new token (``bump``)."""
     memo = request_memo()
     tokens = memo.get("cache.tokens")
     if tokens is None:
         tokens = memo["cache.tokens"] = dict(db.session.execute(select(CacheVersion.name, CacheVersion.token)).all())
-        tokens["cache.complete"] = True
-    if name not in tokens:
-        if tokens.get("cache.complete"):
-            return None
-        tokens[name] = db.session.scalar(select(CacheVersion.token).where(CacheVersion.name == name))
-    return tokens[name]
+    return tokens.get(name)
 
 
 def bump(connection, name: str) -> None:
@@ -53,8 +48,7 @@ def bump(connection, name: str) -> None:
         connection.execute(insert(table).values(name=name, token=token))
     tokens = request_memo().get("cache.tokens")
     if tokens is not None:
-        tokens.pop(name, None)
-        tokens.pop("cache.complete", None)  # what is not in the memo now must be read
+        tokens[name] = token
 
 
 _WATCHED: dict[str, tuple] = {}

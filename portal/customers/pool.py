@@ -17,12 +17,12 @@ Everything flushes; the request (or the command) commits.
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from time import monotonic
-from typing import NamedTuple
 
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
@@ -487,11 +487,8 @@ def _rules_signature(team_id: int) -> tuple:
     return _SIGNATURES.get("all", _all_signatures).get(team_id, ())
 
 
-class RuleValues(NamedTuple):
-    capacity: int | None
-    no_follow_up_days: int | None
-    no_opportunity_days: int | None
-    no_deal_days: int | None
+# A rule's values by name, as a PoolRule has them (the fields of the kept signatures, in their order).
+RuleValues = namedtuple("RuleValues", RULE_FIELDS)
 
 
 def kept_rule(team_id: int | None, tier: str) -> RuleValues | None:

@@ -50,17 +50,40 @@ CENT = Decimal("0.01")
 STATUSES = ("not_started", "in_progress", "passed", "overdue")
 
 
+def _tag_set(tags) -> set[str]:
+    return {t.strip().lower() for t in tags or () if t and t.strip()}
+
+
+@cache
+def _tagged_statement():
+    """Built once: published courses with each of their tags among the wanted ones (one row per tag), by title."""
+    tag = func.lower(CourseTag.tag)
+    return (select(Course, tag).join(CourseTag, CourseTag.course_id == Course.id)
+            .where(tag.in_(bindparam("tags", expanding=True)), Course.published.is_(True))
+            .order_by(Course.title, Course.id))
+
+
+def courses_tagged_each(tag_lists) -> list[list[Course]]:
+    """For each list of tags: the published courses carrying any of them (case-insensitive), most
+    matching tags first, then by title. One query for all the lists (an appraisal's weak items)."""
+    wanted = [_tag_set(tags) for tags in tag_lists]
+    everything = set().union(*wanted)
+    if not everything:
+        return [[] for _tags in wanted]
+    rows = db.session.execute(_tagged_statement(), {"tags": sorted(everything)}).all()
+    out = []
+    for tags in wanted:
+        hits: dict = {}  # course -> how many of its tags are wanted, in title order
+        for course, tag in rows:
+            if tag in tags:
+                hits[course] = hits.get(course, 0) + 1
+        out.append(sorted(hits, key=lambda c: -hits[c]))  # stable: the title order stays among equals
+    return out
+
+
 def courses_tagged(tags) -> list[Course]:
     """Published courses carrying any of the tags (case-insensitive), most matching tags first."""
-    wanted = {t.strip().lower() for t in tags or () if t and t.strip()}
-    if not wanted:
-        return []
-    hits = func.count(CourseTag.tag)
-    rows = db.session.execute(
-        select(Course, hits).join(CourseTag, CourseTag.course_id == Course.id)
-        .where(func.lower(CourseTag.tag).in_(wanted), Course.published.is_(True))
-        .group_by(Course.id).order_by(hits.desc(), Course.title)).all()
-    return [course for course, _n in rows]
+    return courses_tagged_each([tags])[0]
 
 
 def training_summary(rep_ids, period) -> dict[int, dict]:
