@@ -117,6 +117,23 @@ def test_cycle_fills_every_computed_item(app, records):
     assert other.total is not None
 
 
+def test_three_periods_of_orders_in_one_statement(app, records, count_queries):
+    """The sheet's sales, growth and year-on-year read three periods' orders in one round trip, each
+    period summed on its own (the orders between them are not counted)."""
+    from portal.contracts.queries import order_totals, order_totals_by_period
+
+    world = records
+    reps = [world.rep_a.id, world.rep_a2.id]
+    periods = (PERIOD, PERIOD.previous(), PERIOD.same_last_year(), PERIOD.next())
+    with count_queries() as q:
+        together = order_totals_by_period(periods, "rep", reps)
+    assert q.n == 1
+    assert together == [order_totals(p, "rep", reps) for p in periods]
+    assert together[0][world.rep_a.id] == (D("60000.00"), 2, D("0.00"))
+    assert together[1][world.rep_a.id][0] == D("50000.00") and together[2] == {}
+    assert together[3][world.rep_a.id][0] == D("99999.00")
+
+
 def test_work_plan_rate_comes_from_the_communication_feature(app, records):
     from portal.comms.queries import completion_rates
 

@@ -119,6 +119,30 @@ def test_requests_answered_on_time(world):
     assert queries.requests_due([a.id, a2.id], MARCH) == {a.id: 3, a2.id: 1}
 
 
+def test_all_log_figures_in_one_statement_equal_each_figure(world, count_queries):
+    """``log_figures`` (the appraisal's single round trip) gives what each figure's own query gives."""
+    a, a2 = world.rep_a, world.rep_a2
+    old = customer(a, status="active", activated_at=sh(2025, 1, 1, 9))
+    customer(a, status="active", activated_at=sh(2026, 3, 5, 9), activated_by_id=a.id)
+    customer(a2, status="active", lost_at=sh(2026, 3, 9, 12), lost_by_id=a2.id)
+    _log(a, old, "visit", sh(2026, 3, 2, 9))
+    _log(a2, old, "call", sh(2026, 3, 2, 10))
+    _log(a2, old, "call", NEXT_DAY)
+    _request(a, old, sh(2026, 3, 10, 18), answered=sh(2026, 3, 10, 18))
+    _request(a2, old, LAST_MINUTE)
+    ids = [a.id, a2.id, world.rep_b.id]
+    with count_queries() as q:
+        together = queries.log_figures(ids, MARCH)
+    assert q.n == 1
+    assert together == {
+        "new_customers": queries.new_customers_activated(ids, MARCH),
+        "visits_existing": queries.visits_to_existing_customers(ids, MARCH),
+        "calls": queries.calls(ids, MARCH), "new_prospects": queries.prospects_created(ids, MARCH),
+        "customers_lost": queries.customers_lost(ids, MARCH), "requests_due": queries.requests_due(ids, MARCH),
+        "requests_answered": queries.requests_answered_on_time(ids, MARCH)}
+    assert together["calls"] == {a2.id: 1} and together["requests_answered"] == {a.id: (1, 1), a2.id: (0, 0)}
+
+
 def test_pipeline_weighted(world):
     s = stage()
     ca, cb = customer(world.rep_a), customer(world.rep_b)

@@ -43,6 +43,9 @@ def _pages(people) -> list[tuple[str, str]]:
     cycle = db.session.scalar(select(AppraisalCycle.id).where(AppraisalCycle.team_id == team,
                                                               AppraisalCycle.period_key == last_month.key))
     sheet = db.session.scalar(select(Appraisal.id).where(Appraisal.cycle_id == cycle, Appraisal.rep_id == rep.id))
+    # A locked sheet checks its figures against the records as they are now (what changed since).
+    locked = db.session.scalar(select(Appraisal.id).where(Appraisal.rep_id == rep.id, Appraisal.state != "open")
+                               .order_by(Appraisal.id.desc()).limit(1))
     keys = {k: Period.containing(k, DAY).key for k in ("month", "quarter", "year")}
     pages = [(role, "/") for role in ("rep", "director", "gm", "admin")]
     pages += [("rep", "/customers/"), ("director", "/customers/"), ("rep", "/customers/?status=active"),
@@ -56,7 +59,7 @@ def _pages(people) -> list[tuple[str, str]]:
     pages += [("director", f"/plans/budgets?team_id={team}&period={keys['year']}"),
               ("gm", f"/plans/budgets?period={keys['year']}"),
               ("director", f"/appraisals/cycles/{cycle}"), ("director", f"/appraisals/{sheet}"),
-              ("rep", f"/appraisals/{sheet}"), ("director", f"/people/{rep.id}"),
+              ("rep", f"/appraisals/{sheet}"), ("gm", f"/appraisals/{locked}"), ("director", f"/people/{rep.id}"),
               ("director", "/training/reports/matrix"), ("director", "/comms/threads/1"),
               ("rep", "/inbox/"), ("director", "/inbox/"), ("gm", "/plans/overview")]
     return pages

@@ -2,7 +2,8 @@
 
 Counts come from the customer log's ``counted_rows`` definitions, sales from the contracts'
 order totals, targets from the plans, the completion rate from communication; each is a GROUP BY
-over all the cycle's reps at once, so a cycle costs a constant number of queries. The evidence page
+over all the cycle's reps at once (the log's counts in one statement, the three periods' orders in another),
+so a cycle costs a constant number of queries. The evidence page
 lists the very rows a figure counts (``row_statement``), so every number can be traced back.
 
 Those features never import this one.
@@ -58,24 +59,18 @@ def evidence_order(metric: str):
 def figures(rep_ids, period: Period) -> dict[int, dict[str, object]]:
     """Every computed figure for every rep: {rep_id: {metric: Decimal or None, …}}."""
     from ..comms.queries import completion_rates
-    from ..contracts.queries import order_totals
-    from ..customers import queries as log
+    from ..contracts.queries import order_totals_by_period
+    from ..customers.queries import log_figures
     from ..plans.queries import rep_targets
 
     reps = list(rep_ids)
     out: dict[int, dict] = defaultdict(dict)
-    counts = {
-        "new_customers": log.new_customers_activated(reps, period),
-        "visits_existing": log.visits_to_existing_customers(reps, period),
-        "calls": log.calls(reps, period),
-        "new_prospects": log.prospects_created(reps, period),
-        "customers_lost": log.customers_lost(reps, period),
-    }
-    due = log.requests_due(reps, period)
-    answered = log.requests_answered_on_time(reps, period)
-    sales = order_totals(period, "rep", reps)
-    previous = order_totals(period.previous(), "rep", reps)
-    last_year = order_totals(period.same_last_year(), "rep", reps)
+    logged = log_figures(reps, period)
+    counts = {metric: logged[CUSTOMER_METRICS[metric]] for metric in
+              ("new_customers", "visits_existing", "calls", "new_prospects", "customers_lost")}
+    due, answered = logged["requests_due"], logged["requests_answered"]
+    sales, previous, last_year = order_totals_by_period((period, period.previous(), period.same_last_year()),
+                                                        "rep", reps)
     targets = rep_targets(reps, period, "sales")
     rates = completion_rates(reps, period)
     weeks = Decimal(period.working_days()) / 5
