@@ -82,6 +82,16 @@ def test_timeline_pages_count_every_entry(client, world, login_as):
     assert "<html" not in second and "2 / 2" in second
     # The writer may delete each of their entries; a teammate's page view has no such buttons.
     assert first.count("/delete") >= 20
+    # Status changes between the entries: each source keeps its newest rows, the page merges them in order.
+    db.session.add_all([CustomerEvent(customer_id=c.id, team_id=world.team_a.id, kind="claimed",
+                                      actor_id=world.rep_a.id, note=f"第{n:02d}天领取",
+                                      occurred_at=start + timedelta(days=n, hours=1)) for n in (3, 22)])
+    db.session.commit()
+    first = client.get(f"/customers/{c.id}").get_data(as_text=True)
+    assert "第22天领取" in first and "第03天领取" not in first and "第06次拜访" in first
+    assert "第05次拜访" not in first  # 20 entries: 24…6 and the event of day 22
+    second = client.get(f"/customers/{c.id}?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "第03天领取" in second and "第05次拜访" in second and "第00次拜访" in second
 
 
 def test_timeline_entries_from_plain_rows_show_what_the_objects_showed(client, world, login_as, count_queries):
@@ -131,6 +141,14 @@ def test_timeline_entries_from_plain_rows_show_what_the_objects_showed(client, w
         from portal.customers.timeline import timeline_words
 
         assert timeline_words() is timeline_words()  # translated once per language
+        from portal.customers.timeline import _own_sources
+
+        assert c.id  # loaded before counting
+        with count_queries() as q:
+            items, total = _own_sources(c, 20)
+        assert q.n == 1, q.statements  # the four kinds in one UNION ALL
+        assert total == 6 and [i.kind for i in items].count("request") == 2
+        assert {i.kind for i in items} == {"activity", "opportunity", "request", "event"}
 
 
 def test_narrow_pages_are_the_pages_a_plain_offset_gives(app, world):

@@ -271,7 +271,8 @@ class Activity(db.Model):
 
     __table_args__ = (
         Index("ix_activity_owner_kind_occurred", "owner_id", "kind", "occurred_at"),
-        Index("ix_activity_customer_occurred", "customer_id", "occurred_at"),
+        # A customer's timeline: the newest entries read backwards from the index (migration 0027).
+        Index("ix_activity_customer_newest", "customer_id", "occurred_at", "id"),
         Index("ix_activity_followup_open", "owner_id", "follow_up_done", "follow_up_on"),
         # The director's panel: only the open follow-ups (a few thousand of a million entries), so the
         # planner never prefers scanning the team's whole log.

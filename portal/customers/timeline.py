@@ -29,9 +29,23 @@ from typing import NamedTuple
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 
 from ..core.db import db
+from ..core.types import Money, UTCDateTime
 from .models import (
     Activity,
     Contact,
@@ -141,76 +155,114 @@ class EventEntry(NamedTuple):
     actor_name: str | None
 
 
+# The SQL types of the union's columns: each source's columns go to the slots of their kind, so the
+# four sources share one row shape (PostgreSQL matches a UNION's branches column by column, by type).
+_SLOT_TYPES = {"text": String, "int": Integer, "at": UTCDateTime, "date": Date, "bool": Boolean, "money": Money}
+
+
+def _slot_kind(sql_type) -> str:
+    if isinstance(sql_type, UTCDateTime):
+        return "at"
+    if isinstance(sql_type, Money):
+        return "money"
+    for kind in ("bool", "date", "int", "text"):  # Boolean first: it is no Integer, but be explicit
+        if isinstance(sql_type, _SLOT_TYPES[kind]):
+            return kind
+    raise TypeError(f"no timeline slot for {sql_type!r}")
+
+
 @cache
-def _own_statements() -> list[tuple]:
-    """The four queries of the log's own sources, built once: building a select costs more Python time
-    than running it. Each takes the customer and the limit as parameters and reads only the columns the
-    page shows, joined to the names it shows (outer joins: a missing person reads as none, as a
-    relationship would). A count subquery rides on each (see ``_own_sources``)."""
+def _own_statement() -> tuple:
+    """The log's own four sources in one UNION ALL, built once (building a select costs more Python
+    time than running it): log entries, opportunities, requests and status changes, each its newest
+    ``limit`` rows of the customer (both parameters), as plain columns with the names the page shows,
+    and a count subquery saying how many the source has in all.
+
+    Each source is its own ORDER BY … LIMIT inside a subquery, read newest first from its
+    (customer_id, date) index and stopping at ``limit``: a window count would make the database read
+    and sort every row of a long history. The people's and contacts' names are scalar subqueries, run
+    for the rows kept only. One round trip instead of four: on PostgreSQL each costs the page more than
+    its rows do.
+
+    Returns the statement and, per source, (entry class, kind, date field, title field, summary field,
+    the row positions of the entry's fields)."""
     from ..people.models import User
 
     customer_id, limit = bindparam("customer_id", type_=Integer), bindparam("limit", type_=Integer)
     user = User.__table__
 
-    def counted(model):
-        table = model.__table__.alias(f"{model.__tablename__}_counted")
-        return select(func.count()).select_from(table).where(table.c.customer_id == customer_id).scalar_subquery()
+    def name_of(person_id):
+        return select(user.c.display_name).where(user.c.id == person_id).scalar_subquery()
 
-    a, owner = Activity.__table__, user.alias("owner")
+    def counted(table):
+        alias = table.alias(f"{table.name}_counted")
+        return select(func.count()).select_from(alias).where(alias.c.customer_id == customer_id).scalar_subquery()
+
+    a = Activity.__table__
     contact, link = Contact.__table__, activity_contact
     names = (select(func.aggregate_strings(contact.c.name, ", "))
              .select_from(link.join(contact, contact.c.id == link.c.contact_id))
              .where(link.c.activity_id == a.c.id).scalar_subquery())
-    activities = (select(a.c.id, a.c.kind, a.c.owner_id, a.c.team_id, a.c.occurred_at, a.c.duration_minutes,
-                         a.c.direction, a.c.summary, a.c.outcome, a.c.next_step, a.c.follow_up_on,
-                         a.c.follow_up_done, owner.c.display_name, names, counted(Activity))
-                  .select_from(a.outerjoin(owner, owner.c.id == a.c.owner_id))
-                  .where(a.c.customer_id == customer_id)
-                  .order_by(a.c.occurred_at.desc(), a.c.id.desc()).limit(limit))
-
     o, stage = Opportunity.__table__, OpportunityStage.__table__
-    opportunities = (select(o.c.id, o.c.title, o.c.created_at, o.c.amount, o.c.probability, o.c.status,
-                            stage.c.name, counted(Opportunity))
-                     .select_from(o.outerjoin(stage, stage.c.id == o.c.stage_id))
-                     .where(o.c.customer_id == customer_id).order_by(o.c.created_at.desc()).limit(limit))
-
-    r, assignee = ResourceRequest.__table__, user.alias("assignee")
-    requests = (select(r.c.id, r.c.kind, r.c.description, r.c.asked_at, r.c.due_at, r.c.answered_at,
-                       assignee.c.display_name, counted(ResourceRequest))
-                .select_from(r.outerjoin(assignee, assignee.c.id == r.c.assignee_id))
-                .where(r.c.customer_id == customer_id).order_by(r.c.asked_at.desc()).limit(limit))
-
-    e, actor = CustomerEvent.__table__, user.alias("actor")
-    events = (select(e.c.id, e.c.kind, e.c.note, e.c.occurred_at, actor.c.display_name, counted(CustomerEvent))
-              .select_from(e.outerjoin(actor, actor.c.id == e.c.actor_id))
-              .where(e.c.customer_id == customer_id).order_by(e.c.occurred_at.desc()).limit(limit))
-
-    return [(activities, LogEntry, "activity", "occurred_at", "kind", "summary"),
-            (opportunities, OpportunityEntry, "opportunity", "created_at", "title", None),
-            (requests, RequestEntry, "request", "asked_at", "kind", "description"),
-            (events, EventEntry, "event", "occurred_at", "kind", "note")]
+    r, e = ResourceRequest.__table__, CustomerEvent.__table__
+    # (entry class, kind, date field, title field, summary field, table, its columns in the entry's order,
+    # the order of its rows)
+    sources = [
+        (LogEntry, "activity", "occurred_at", "kind", "summary", a,
+         [a.c.id, a.c.kind, a.c.owner_id, a.c.team_id, a.c.occurred_at, a.c.duration_minutes, a.c.direction,
+          a.c.summary, a.c.outcome, a.c.next_step, a.c.follow_up_on, a.c.follow_up_done,
+          type_coerce(name_of(a.c.owner_id), String), type_coerce(names, String)],
+         (a.c.occurred_at.desc(), a.c.id.desc())),
+        (OpportunityEntry, "opportunity", "created_at", "title", None, o,
+         [o.c.id, o.c.title, o.c.created_at, o.c.amount, o.c.probability, o.c.status,
+          type_coerce(select(stage.c.name).where(stage.c.id == o.c.stage_id).scalar_subquery(), String)],
+         (o.c.created_at.desc(), o.c.id.desc())),
+        (RequestEntry, "request", "asked_at", "kind", "description", r,
+         [r.c.id, r.c.kind, r.c.description, r.c.asked_at, r.c.due_at, r.c.answered_at,
+          type_coerce(name_of(r.c.assignee_id), String)],
+         (r.c.asked_at.desc(), r.c.id.desc())),
+        (EventEntry, "event", "occurred_at", "kind", "note", e,
+         [e.c.id, e.c.kind, e.c.note, e.c.occurred_at, type_coerce(name_of(e.c.actor_id), String)],
+         (e.c.occurred_at.desc(), e.c.id.desc())),
+    ]
+    # The slots: of each kind, as many as the source with the most columns of that kind needs.
+    kinds = [[_slot_kind(col.type) for col in cols] for *_head, cols, _order in sources]
+    widths = {kind: max(ks.count(kind) for ks in kinds) for kind in _SLOT_TYPES}
+    layout = [(kind, i) for kind in _SLOT_TYPES for i in range(widths[kind])]
+    arms, shapes = [], []
+    for (entry, kind, at, title, summary, table, cols, order), col_kinds in zip(sources, kinds, strict=True):
+        seen: dict[str, int] = {}
+        slot_of, col_slots = {}, []  # (kind, i) -> the entry's column; each column's slot, in the entry's order
+        for col, col_kind in zip(cols, col_kinds, strict=True):
+            slot = (col_kind, seen.get(col_kind, 0))
+            slot_of[slot] = col
+            col_slots.append(slot)
+            seen[col_kind] = slot[1] + 1
+        typed = [type_coerce(slot_of[slot], _SLOT_TYPES[slot[0]]()) if slot in slot_of
+                 else cast(null(), _SLOT_TYPES[slot[0]]()) for slot in layout]
+        newest = (select(literal(kind, String).label("source"), *(c.label(f"{k}{i}") for c, (k, i) in
+                                                                  zip(typed, layout, strict=True)),
+                         counted(table).label("total"))
+                  .where(table.c.customer_id == customer_id).order_by(*order).limit(limit).subquery(kind))
+        arms.append(select(*newest.c))
+        # Where each of the entry's fields sits in a row of the union (after the source's name).
+        positions = [1 + layout.index(slot) for slot in col_slots]
+        shapes.append((kind, (entry, at, title, summary, positions)))
+    return union_all(*arms), dict(shapes)
 
 
 def _own_sources(customer, limit: int) -> tuple[list, int]:
-    """The log's own rows, each source limited to what the requested page can need, and how many
-    there are in all: a count subquery rides on each query, so the total costs no query of its own.
-    (A window count would make the database read and sort every row of a long history; the subquery
-    counts on the customer_id index while the rows are read newest first and stop at ``limit``.)
-    The rows are plain tuples of the columns shown, with the names of the people and contacts."""
-    params = {"customer_id": customer.id, "limit": limit}
-    items, total = [], 0
-    execute = db.session.execute
-    for stmt, entry, kind, at, title, summary in _own_statements():
-        rows = execute(stmt, params).all()
-        if not rows:
-            continue
-        total += rows[0][-1]
-        make = entry._make
-        for row in rows:
-            obj = make(row[:-1])
-            items.append(TimelineItem(getattr(obj, at), kind, getattr(obj, title),
-                                      getattr(obj, summary) if summary else None, obj=obj))
-    return items, total
+    """The log's own rows (see ``_own_statement``), each source limited to what the requested page can
+    need, and how many there are in all. The rows are plain tuples of the columns shown."""
+    stmt, shapes = _own_statement()
+    items, totals = [], {}
+    for row in db.session.execute(stmt, {"customer_id": customer.id, "limit": limit}):
+        entry, at, title, summary, positions = shapes[row[0]]
+        totals[row[0]] = row[-1]
+        obj = entry._make([row[i] for i in positions])
+        items.append(TimelineItem(getattr(obj, at), row[0], getattr(obj, title),
+                                  getattr(obj, summary) if summary else None, obj=obj))
+    return items, sum(totals.values())
 
 
 _WORDS: dict[str, SimpleNamespace] = {}
