@@ -629,3 +629,35 @@ def test_the_customer_page_offers_the_lists_and_rules_as_they_are_now(app, world
     assert all("Returns to the public pool on" not in html for html in pages())
     _rules(world, C={"no_follow_up_days": 5})
     assert all("Returns to the public pool on" in html for html in pages())
+
+
+def test_pool_facts_read_with_the_customer_are_those_read_alone(app, client, world, count_queries):
+    """The customer page reads the newest opportunity, the last won deal and a waiting keep request in
+    the customer's own query; they are the facts a query of their own gives, and the page shows them."""
+    from portal.customers.access import get_customer_with_or_404
+    from portal.customers.pool_views import pool_fact_columns
+
+    _rules(world, C={"no_follow_up_days": 5, "no_deal_days": 30})
+    c, other = _owned(world, since=datetime.now(UTC)), _owned(world, since=datetime.now(UTC))
+    at = datetime(2026, 5, 1, 2, 0, tzinfo=UTC)
+    for n, status in enumerate(("won", "won", "open")):
+        db.session.add(Opportunity(title=f"单{n}", customer_id=c.id, owner_id=world.rep_a.id, team_id=world.team_a.id,
+                                   stage_id=stage().id, amount=Decimal("10.00"), probability=50, status=status,
+                                   created_at=at + timedelta(days=n),
+                                   closed_at=at + timedelta(days=10 * n) if status == "won" else None))
+    db.session.add(KeepRequest(customer_id=c.id, team_id=world.team_a.id, requester_id=world.rep_a.id, reason="x",
+                               until=local_today() + timedelta(days=5)))
+    db.session.commit()
+    with app.test_request_context():
+        for customer_id in (c.id, other.id):
+            with count_queries() as q:
+                _row, facts = get_customer_with_or_404(customer_id, world.rep_a, pool_fact_columns())
+            alone = db.session.execute(select(*pool_fact_columns()).where(Customer.id == customer_id)).one()
+            reads = [s for s in q.statements if "opportunity" in s or "keep_request" in s]
+            assert len(reads) == 1 and "FROM customer" in reads[0]  # (the others: the visibility check)
+            assert facts == tuple(alone)
+        assert facts == (None, None, None)  # the other customer has none of them
+    sign_in(client, world.rep_a)
+    html = client.get(f"/customers/{c.id}").get_data(as_text=True)
+    assert "A request to keep it waits for the director." in html and "Ask to keep" not in html
+    assert "A request to keep it waits" not in client.get(f"/customers/{other.id}").get_data(as_text=True)

@@ -154,6 +154,17 @@ def get_customer_or_404(customer_id: int, user, options=()) -> Customer:
     return customer
 
 
+def get_customer_with_or_404(customer_id: int, user, columns, options=()) -> tuple[Customer, tuple]:
+    """``get_customer_or_404`` that reads ``columns`` (expressions over the customer's row, such as
+    correlated subqueries) in the same query: what a page needs besides the customer, without a
+    round trip of its own."""
+    row = db.session.execute(select(Customer, *columns).options(*options).where(Customer.id == customer_id)) \
+        .unique().first()
+    if row is None or not can_see_customer(user, row[0]):
+        abort(404)
+    return row[0], tuple(row[1:])
+
+
 def can_edit_activity(user, activity: Activity) -> bool:
     """A log entry is changed by the rep who wrote it or by their director."""
     if user.role not in ("rep", "director"):

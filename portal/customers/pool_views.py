@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -268,21 +269,33 @@ def unlock(customer_id: int):
     return redirect(url_for("customers.detail", customer_id=customer.id))
 
 
-def pool_facts(customer: Customer) -> dict:
-    """What the customer page shows about the pool: the lock, the next recycling date, a waiting request."""
+@cache
+def pool_fact_columns() -> tuple:
+    """What the pool facts read besides the customer, as columns over the customer's row (correlated
+    subqueries), so the customer page reads them with the customer: the newest opportunity, the last
+    won deal, a keep request waiting."""
     from sqlalchemy import func
 
     from .models import Opportunity
 
+    mine = Opportunity.customer_id == Customer.id
+    return (select(func.max(Opportunity.created_at)).where(mine).correlate(Customer).scalar_subquery(),
+            select(func.max(Opportunity.closed_at)).where(mine, Opportunity.status == "won")
+            .correlate(Customer).scalar_subquery(),
+            select(func.min(KeepRequest.id)).where(KeepRequest.customer_id == Customer.id,
+                                                   KeepRequest.status == "pending")
+            .correlate(Customer).scalar_subquery())
+
+
+def pool_facts(customer: Customer, facts: tuple | None = None) -> dict:
+    """What the customer page shows about the pool: the lock, the next recycling date, a waiting request.
+    ``facts``: the values of ``pool_fact_columns`` if read with the customer (else one query here); the
+    waiting request itself is only read when there is one."""
     user = current_user._get_current_object()
     rule = pool.kept_rule(customer.team_id, pool._tier_key(customer.tier))
-    # One query for the three facts; the waiting request itself is only read when there is one.
-    last_opp, last_won, waiting_id = db.session.execute(select(
-        select(func.max(Opportunity.created_at)).where(Opportunity.customer_id == customer.id).scalar_subquery(),
-        select(func.max(Opportunity.closed_at)).where(Opportunity.customer_id == customer.id,
-                                                      Opportunity.status == "won").scalar_subquery(),
-        select(func.min(KeepRequest.id)).where(KeepRequest.customer_id == customer.id,
-                                               KeepRequest.status == "pending").scalar_subquery())).one()
+    if facts is None:
+        facts = db.session.execute(select(*pool_fact_columns()).where(Customer.id == customer.id)).one()
+    last_opp, last_won, waiting_id = facts
     due = None
     if customer.owner_id is not None and rule is not None:
         due = pool.recycle_due_on(customer, rule, last_opp, last_won)

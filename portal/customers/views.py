@@ -29,6 +29,7 @@ from .access import (
     can_edit_customer,
     can_manage_team_customers,
     get_customer_or_404,
+    get_customer_with_or_404,
     scope_key,
     scope_terms,
     visible_customers,
@@ -273,7 +274,7 @@ def _status_form(customer: Customer, bound: bool = False) -> StatusForm:
     return form
 
 
-def _page_context(customer: Customer, activity_form: ActivityForm | None = None) -> dict:
+def _page_context(customer: Customer, activity_form: ActivityForm | None = None, facts: tuple | None = None) -> dict:
     # The user itself, not the current_user proxy: every check below and the timeline's sources read
     # it, and the timeline asks about it for every entry.
     user = current_user._get_current_object()
@@ -291,7 +292,7 @@ def _page_context(customer: Customer, activity_form: ActivityForm | None = None)
         "can_manage": can_manage_team_customers(user, customer.team_id),
         "can_edit_activity": can_edit_activity,
         "viewer": user,
-        "pool_facts": pool_facts(customer),
+        "pool_facts": pool_facts(customer, facts),
     }
 
 
@@ -302,11 +303,12 @@ def detail(customer_id: int):
     user = current_user._get_current_object()
     # The page lists the contacts and names the owner and the team: fetched with the customer (one query,
     # not up to four; the owner and the team are only in the session already when they are the viewer's).
-    customer = get_customer_or_404(customer_id, user, options=[
+    # The pool facts (the newest opportunity, the last won deal, a waiting keep request) too.
+    customer, facts = get_customer_with_or_404(customer_id, user, pool_fact_columns(), options=[
         joinedload(Customer.contacts), joinedload(Customer.owner), joinedload(Customer.team)])
     if pool.recycle_on_open({customer.team_id}):
-        customer = get_customer_or_404(customer_id, user)
-    ctx = _page_context(customer)
+        customer, facts = get_customer_or_404(customer_id, user), None
+    ctx = _page_context(customer, facts=facts)
     if request.headers.get("HX-Request"):
         return render_template("customers/_timeline.html", **ctx)
     return render_template("customers/detail.html", **ctx)
@@ -506,4 +508,4 @@ def delete_contact(customer_id: int, contact_id: int):
 
 
 from . import views_more, views_opportunities  # noqa: E402,F401
-from .pool_views import pool_facts  # noqa: E402
+from .pool_views import pool_fact_columns, pool_facts  # noqa: E402
