@@ -121,3 +121,29 @@ def test_every_worker_sees_a_team_tree_change_at_once(app, world, make_team, mak
     world.team_b.director_id = director_a
     db.session.commit()
     assert teams(other, director_a) == {world.team_a.id, world.team_b.id, sub.id}
+
+
+def test_the_scope_signature_says_when_a_scoped_statement_may_be_reused(app, world, make_team, make_user):
+    """A statement scoped for one signature (portal.authz.scope_signature) is kept and reused, as the
+    customer timeline's contracts are: whatever the settings and the team tree, one signature never
+    stands for two different scopes."""
+    from portal.authz import scope_signature
+    from portal.contracts.models import Contract
+
+    sub = make_team("Team A-3")
+    other_rep = make_user("rep", sub)
+    seen: dict[tuple, str] = {}
+    for parent in (None, world.team_a.id):
+        sub.parent_id = parent
+        db.session.commit()
+        for director_scope in ("self", "self_and_reports", "dept", "dept_and_sub"):
+            for rep_scope in ("self", "dept"):
+                _scope("director", director_scope)
+                _scope("rep", rep_scope)
+                with app.test_request_context():
+                    for user in (world.rep_a, other_rep, world.director_a, world.gm):
+                        sql = str(scope_query(select(Contract.id), Contract, user).compile(
+                            compile_kwargs={"literal_binds": True}))
+                        key = scope_signature(user)
+                        assert seen.setdefault(key, sql) == sql, (key, director_scope, rep_scope, parent)
+    assert len(set(seen.values())) >= 8  # the settings and the tree did change the scopes

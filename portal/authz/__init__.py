@@ -28,6 +28,7 @@ from .scopes import (
     get_scoped_or_404,
     managed_team_ids,
     scope_query,
+    scope_signature,
     visible_users,
 )
 
@@ -35,5 +36,5 @@ __all__ = [
     "ADMIN", "ANYONE", "DIRECTOR", "GM", "MANAGERS", "OVERSEERS", "REP", "ROLES", "SALES", "SIGNED_IN",
     "Rule", "guard_blueprint", "policy", "policy_for",
     "can_edit_record", "can_manage_user", "can_see_record", "can_see_user", "get_scoped_or_404",
-    "managed_team_ids", "scope_query", "visible_users",
+    "managed_team_ids", "scope_query", "scope_signature", "visible_users",
 ]

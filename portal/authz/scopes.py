@@ -103,6 +103,18 @@ def _columns(model):
     return (getattr(model, owner) if owner else None), (getattr(model, team) if team else None)
 
 
+def scope_signature(user, *, team_visible_to_reps: bool = False) -> tuple:
+    """Everything ``scope_query`` reads besides the statement: two users (or one user at two times) with
+    the same signature get the same conditions, so a statement scoped for one may be kept and reused
+    for the other. Keep in step with ``scope_query``."""
+    if not user.is_authenticated:
+        return ("anonymous",)
+    teams = managed_team_ids(user)
+    return (user.role, user.id, user.team_id, None if teams is None else tuple(sorted(teams)),
+            data_scope(user.role) if user.role in ("rep", "director") else None,
+            user.role == "rep" and (team_visible_to_reps or reps_see_team()))
+
+
 def scope_query(stmt: Select, model, user, *, team_visible_to_reps: bool = False) -> Select:
     """Restrict a select of ``model`` to what ``user`` may see."""
     if not user.is_authenticated:

@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import BooleanClauseList
 
 from ..authz import can_edit_record as authz_can_edit
 from ..authz import can_see_record as authz_can_see
-from ..authz import managed_team_ids, scope_query
+from ..authz import managed_team_ids, scope_query, scope_signature
 from ..authz.scopes import data_scope, reps_see_team
 from ..core import settings
 from ..core.db import db
@@ -100,11 +100,9 @@ def _build_scope_terms(user) -> tuple | None:
 
 def scope_key(user) -> tuple:
     """Everything ``scope_terms`` depends on besides the customers themselves: a key under which a
-    result computed from the user's visible customers may be kept (with the customers' own token)."""
-    teams = managed_team_ids(user)
-    return (user.id, user.role, user.team_id, None if teams is None else tuple(sorted(teams)),
-            data_scope(user.role) if user.role in ("rep", "director") else None,
-            user.role == "rep" and reps_read_team(user.team_id))
+    result computed from the user's visible customers may be kept (with the customers' own token).
+    The record scope's signature with the team setting for reps; the pool follows from the same."""
+    return scope_signature(user, team_visible_to_reps=user.role == "rep" and reps_read_team(user.team_id))
 
 
 def customer_scope(stmt: Select, user) -> Select:
