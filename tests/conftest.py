@@ -222,6 +222,15 @@ def two_workers(app, make_app):
     return signed_in
 
 
+def panel_on_each(pairs, name: str) -> list[str]:
+    """The home-page panel ``name`` as each worker of ``two_workers(user)`` serves it, in English."""
+    out = []
+    for worker, c in pairs:
+        with worker.app_context():
+            out.append(c.get(f"/panels/{name}", headers={"Accept-Language": "en"}).get_data(as_text=True))
+    return out
+
+
 @pytest.fixture
 def count_queries(app):
     """Counts SQL statements run inside the ``with`` block: ``with count_queries() as q: …; q.n``."""

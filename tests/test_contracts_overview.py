@@ -1,11 +1,12 @@
 """The GM's overview: planned vs collected per period, the overdue total by team and rep, flat query count."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import sign_in
+from conftest import panel_on_each, sign_in
 from samples_contracts import make_contract, make_instalment
 from samples_plans import speak_english
 from sqlalchemy import insert
@@ -162,3 +163,42 @@ def test_contract_summary_matches_a_sum_over_every_contract(world):
     assert company["signed"] == (3, D("3300.00"))
     assert company["in_fulfilment"] == (2, D("6000.00"))
     assert company["overdue"] == (2, D("4050.00"))
+
+
+def test_every_worker_shows_the_contract_summary_as_it_is_now(world, two_workers):
+    """The contract summary (the GM's and directors' contracts panel) is kept by each worker until a
+    contract is written: a new one, a changed status, amount, end date or team, a deleted one."""
+    from portal.contracts.models import Contract
+    from portal.core.cache import bump
+
+    bump(db.session.connection(), "contract_summary")  # as a migrated database has it
+    db.session.commit()
+    today = local_today()
+    month = Period.current("month")
+    workers = {"gm": two_workers(world.gm), "director": two_workers(world.director_a)}
+
+    def panels(role: str) -> list[str]:
+        return panel_on_each(workers[role], "plans.contracts")
+
+    def shows(html: str, part: str, n: int, amount: str) -> bool:
+        label = {"signed": "Signed this month", "in_fulfilment": "In fulfilment", "overdue": "Overdue"}[part]
+        return re.search(rf"{label}</a></dt>\s*<dd[^>]*>{n} · [^<]*{re.escape(amount)}", html) is not None
+
+    assert all(shows(html, "signed", 0, "0.00") for role in workers for html in panels(role))
+    first = make_contract(world.rep_a, signed_on=month.start, amount="1000.00", number="W-1")
+    db.session.commit()
+    assert all(shows(html, "signed", 1, "1,000.00") for role in workers for html in panels(role))
+    first.amount = D("1500.00")
+    first.status = "in_fulfilment"
+    db.session.commit()
+    assert all(shows(html, "in_fulfilment", 1, "1,500.00") for role in workers for html in panels(role))
+    first.end_on = today - timedelta(days=1)
+    db.session.commit()
+    assert all(shows(html, "overdue", 1, "1,500.00") for role in workers for html in panels(role))
+    first.team_id = world.team_b.id
+    db.session.commit()
+    assert all(shows(html, "overdue", 0, "0.00") for html in panels("director"))
+    assert all(shows(html, "overdue", 1, "1,500.00") for html in panels("gm"))
+    db.session.delete(db.session.get(Contract, first.id))
+    db.session.commit()
+    assert all(shows(html, "in_fulfilment", 0, "0.00") for html in panels("gm"))

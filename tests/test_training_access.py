@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import home_html, sign_in, with_fragments
+from conftest import home_html, panel_on_each, sign_in, with_fragments
 from openpyxl import load_workbook
 from samples_training import PNG, SAMPLE_GIFT, assign_to, make_course, right_answers
 from sqlalchemy import func, select
@@ -471,3 +471,40 @@ def test_profile_training_record_shows_status_best_and_certificate(world, client
     assert fmt_date(completion.completed_at) in html
     assert done.title in html and waiting.title in html and "100.00" in html
     assert "已通过" in html and "已逾期" in html
+
+
+def test_every_worker_shows_the_overdue_panel_as_it_is_now(world, two_workers, make_user):
+    """The GM's and directors' overdue panel is kept by each worker: a new assignment, a completion, a
+    renamed course or rep, a rep moved to another team or deactivated are seen by both workers at once."""
+    from portal.core.cache import bump
+
+    bump(db.session.connection(), "training_overdue")  # as a migrated database has it
+    db.session.commit()
+    course, _ = make_course(world.director_a, title="Late course", quiz=False, lessons=1, gift_source="")
+    workers = {role: two_workers(user) for role, user in (("gm", world.gm), ("director", world.director_a))}
+
+    def panels(role: str) -> list[str]:
+        return panel_on_each(workers[role], "training.overdue")
+
+    assert all("No overdue training." in html for role in workers for html in panels(role))
+    assign_to(world.director_a, course, world.rep_a, due_days=-3)
+    assert all("Late course" in html and world.rep_a.display_name in html for html in panels("gm"))
+    course.title = "Renamed course"
+    world.rep_a.display_name = "新名字"
+    db.session.commit()
+    assert all("Renamed course" in html and "新名字" in html for role in workers for html in panels(role))
+    world.rep_a.team_id = world.team_b.id  # moved: no longer the team A director's
+    db.session.commit()
+    assert all("Renamed course" not in html for html in panels("director"))
+    assert all("Renamed course" in html for html in panels("gm"))
+    world.rep_a.team_id = world.team_a.id
+    db.session.commit()
+    assert all("Renamed course" in html for html in panels("director"))
+    world.rep_a.active = False
+    db.session.commit()
+    assert all("Renamed course" not in html for html in panels("gm"))
+    world.rep_a.active = True
+    db.session.commit()
+    db.session.add(Completion(user_id=world.rep_a.id, team_id=world.team_a.id, code="DONE-LATE", course_id=course.id))
+    db.session.commit()
+    assert all("No overdue training." in html for role in workers for html in panels(role))

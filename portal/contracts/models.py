@@ -8,6 +8,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import concurrency
+from ..core.cache import invalidate_on_write
 from ..core.db import db, utcnow
 from ..core.types import Money, UTCDateTime
 
@@ -222,3 +223,10 @@ class InvoiceRequest(db.Model):
     contract: Mapped[Contract] = relationship()
     requested_by = relationship("User", foreign_keys=[requested_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+# The contract summary each worker keeps (queries.contract_summary): a contract added, removed, or its
+# status, amount, dates, team or owner changed.
+SUMMARY_CACHE = "contract_summary"
+invalidate_on_write(SUMMARY_CACHE, Contract,
+                    columns=("status", "amount", "signed_on", "end_on", "team_id", "owner_id"))

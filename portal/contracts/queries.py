@@ -11,11 +11,12 @@ from functools import cache
 
 from sqlalchemy import and_, bindparam, case, func, literal, literal_column, null, select, type_coerce, union_all
 
+from ..core.cache import VersionedCache
 from ..core.db import db
 from ..core.money import ZERO
 from ..core.periods import Period
 from ..core.types import Money
-from .models import OPEN_STATUSES, SIGNED_STATUSES, Contract, Order, Payment
+from .models import OPEN_STATUSES, SIGNED_STATUSES, SUMMARY_CACHE, Contract, Order, Payment
 
 
 def _key(model, group: str):
@@ -96,12 +97,23 @@ def payment_totals(period: Period, group: str = "company", ids=None) -> dict:
     return {k: _money(v[0]) for k, v in rows.items()}
 
 
+_SUMMARIES = VersionedCache(SUMMARY_CACHE, size=256)
+
+
 def contract_summary(period: Period, today: date, team_ids=None, owner_ids=None) -> dict:
     """Counts and amounts: signed in the period, in fulfilment now, overdue now (one query).
 
     Three index-only scans joined by UNION ALL rather than one pass of CASE sums over every contract:
     each part reads only its own rows from a covering index (``ix_contract_signed_cover``,
-    ``ix_contract_status_cover``), so the figure costs the same whatever the contract history."""
+    ``ix_contract_status_cover``). Those still count every contract in fulfilment of the company for the
+    GM, so each worker keeps the answer per period, day and scope until a contract is written
+    (models.py)."""
+    key = (period.start, period.end, today, None if team_ids is None else tuple(sorted(team_ids)),
+           None if owner_ids is None else tuple(sorted(owner_ids)))
+    return _SUMMARIES.get(key, lambda: _summary(period, today, team_ids, owner_ids))
+
+
+def _summary(period: Period, today: date, team_ids, owner_ids) -> dict:
     parts = {"signed": [Contract.signed_on >= period.start, Contract.signed_on < period.end,
                         Contract.status.in_(SIGNED_STATUSES)],
              "in_fulfilment": [Contract.status == "in_fulfilment"],

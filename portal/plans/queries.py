@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from sqlalchemy import and_, case, func, null, or_, select, type_coerce
 from sqlalchemy.orm import joinedload
@@ -26,7 +27,10 @@ FORECAST_MEASURES = ("sales", "contracts")
 
 @dataclass
 class MeasureStatus:
-    """One measure for one scope and period; the figures the status page, panels and exports show."""
+    """One measure for one scope and period; the figures the status page, panels and exports show.
+
+    The derived figures are worked out once per object (a status page asks for a completion or a colour
+    several times per row, and a company page has a row per team)."""
 
     measure: str
     base: Decimal | None
@@ -41,11 +45,11 @@ class MeasureStatus:
     def is_money(self) -> bool:
         return self.measure in MONEY_MEASURES
 
-    @property
+    @cached_property
     def completion(self) -> Decimal | None:
         return percent(self.actual, self.base) if self.base else None
 
-    @property
+    @cached_property
     def tier(self) -> str | None:
         """The highest tier reached: challenge, sprint, base, or None."""
         if self.base is None:
@@ -56,18 +60,18 @@ class MeasureStatus:
                 return name
         return None
 
-    @property
+    @cached_property
     def gap(self) -> Decimal | None:
         if self.base is None:
             return None
         return max(self.base - self.actual, ZERO)
 
-    @property
+    @cached_property
     def working_days_left(self) -> int:
         start = max(self.today, self.period.start)
         return working_days_between(start, self.period.end) if start < self.period.end else 0
 
-    @property
+    @cached_property
     def run_rate(self) -> Decimal | None:
         """What must be done per remaining working day to reach the base target."""
         if self.gap is None or self.working_days_left == 0:
@@ -75,19 +79,19 @@ class MeasureStatus:
         places = Decimal("0.01") if self.is_money else Decimal("0.1")
         return (self.gap / self.working_days_left).quantize(places, rounding=ROUND_HALF_UP)
 
-    @property
+    @cached_property
     def forecast(self) -> Decimal | None:
         """Actual plus the probability-weighted open pipeline expected to close in the period."""
         if self.pipeline is None:
             return None
         return self.actual + self.pipeline
 
-    @property
+    @cached_property
     def expected_pct(self) -> Decimal:
         """How far through the period we are, in per cent: where completion should be by now."""
         return (Decimal(str(self.period.elapsed_fraction(self.today))) * 100).quantize(Decimal("0.1"))
 
-    @property
+    @cached_property
     def colour(self) -> str:
         """success: reached; primary: on track; warning: a little behind; danger: well behind."""
         done = self.completion

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.cache import invalidate_on_write
 from ..core.db import db, utcnow
 from ..core.types import Money, UTCDateTime
 from ..people.models import Team, User
@@ -317,3 +318,10 @@ class Completion(db.Model):
     course: Mapped[Course] = relationship()
 
     __table_args__ = (UniqueConstraint("user_id", "course_id", name="uq_training_completion_user_course"),)
+
+
+# The managers' overdue panel each worker keeps (queries.overdue_for): a new, changed or removed
+# assignment or completion, a course's title, a person's name, team, role or state.
+OVERDUE_CACHE = "training_overdue"
+invalidate_on_write(OVERDUE_CACHE, Assignment, Completion, Course, User,
+                    columns=("course_id", "user_id", "team_id", "due_on", "title", "display_name", "role", "active"))

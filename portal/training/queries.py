@@ -28,12 +28,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload
 
-from ..authz import managed_team_ids
+from ..authz import managed_team_ids, scope_signature
+from ..core.cache import VersionedCache
 from ..core.db import db
 from ..core.periods import local_today
 from ..people.models import Team, User
 from . import grading
 from .models import (
+    OVERDUE_CACHE,
     Assignment,
     Attempt,
     AttemptAnswer,
@@ -295,12 +297,34 @@ def matrix_reps(viewer, team_id: int | None = None):
         .outerjoin(Team, Team.id == User.team_id)
 
 
-def overdue_for(viewer, limit: int = 10) -> tuple[list[tuple[User, Course, date]], int]:
+class LateRep(NamedTuple):
+    id: int
+    display_name: str
+    team_id: int | None
+
+
+class LateCourse(NamedTuple):
+    id: int
+    title: str
+
+
+_OVERDUE = VersionedCache(OVERDUE_CACHE, size=256)
+
+
+def overdue_for(viewer, limit: int = 10) -> tuple[list[tuple[LateRep, LateCourse, date]], int]:
     """The most overdue assignments of the reps a manager covers (or of the rep themself), and how many in all.
 
     Overdue means what ``cells_for`` says: assigned, the earliest due date before today, not completed.
-    One query: the company has thousands of (rep, course) pairs past due; the panel shows ten."""
+    The GM's answer weighs every assignment of the company, so each worker keeps it per viewer's scope and
+    day until an assignment, a completion, a course's title or a rep's name, team or state is written
+    (models.py)."""
     today = local_today()
+    key = (scope_signature(viewer), today, limit)
+    return _OVERDUE.get(key, lambda: _overdue_rows(viewer, today, limit))
+
+
+def _overdue_rows(viewer, today: date, limit: int) -> tuple[list, int]:
+    """One query: the company has thousands of (rep, course) pairs past due; the panel shows ten."""
     if viewer.role == "rep":
         rep = User.id == viewer.id
     else:
@@ -315,10 +339,11 @@ def overdue_for(viewer, limit: int = 10) -> tuple[list[tuple[User, Course, date]
         .where(~exists().where(Completion.user_id == u.c.user_id, Completion.course_id == u.c.course_id)) \
         .group_by(u.c.user_id, u.c.course_id).subquery()
     rows = db.session.execute(
-        select(User, Course, late.c.due, func.count().over())
+        select(User.id, User.display_name, User.team_id, Course.id, Course.title, late.c.due, func.count().over())
         .join(late, late.c.user_id == User.id).join(Course, Course.id == late.c.course_id)
         .order_by(late.c.due, User.display_name, User.id, Course.title, Course.id).limit(limit)).all()
-    return [(r, c, d) for r, c, d, _n in rows], rows[0][3] if rows else 0
+    return ([(LateRep(r[0], r[1], r[2]), LateCourse(r[3], r[4]), r[5]) for r in rows],
+            rows[0][6] if rows else 0)
 
 
 def waiting_for_marking(viewer, limit: int = 10) -> list[Attempt]:
