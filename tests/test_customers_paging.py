@@ -172,6 +172,28 @@ def test_narrow_pages_are_the_pages_a_plain_offset_gives(app, world):
                 assert narrow.total == plain.total == rows.total == 60
 
 
+def test_searched_pages_are_the_pages_a_plain_offset_gives(app, world):
+    """A search's pages with their count in one query (paginate_counted with the list's order: on
+    PostgreSQL the matches are counted apart, then sorted): every sort, every page, the same rows and
+    order, and the same total, as a plain OFFSET and a count."""
+    from portal.core.pagination import paginate, paginate_counted
+    from portal.customers.models import Customer
+    from portal.customers.views import SORTS
+
+    for n in range(60):
+        customer(world.rep_a, name=f"搜索客户{n:02d}" if n % 4 else f"其他客户{n:02d}", tier=[None, "A", "B"][n % 3],
+                 last_contact_at=None if n % 7 == 0 else datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=n % 11))
+    found = Customer.name.contains("搜索")
+    columns = db.select(Customer.id, Customer.name).where(found)
+    for sort, order in SORTS.items():
+        for page in (1, 2, 3):
+            with app.test_request_context(f"/customers/?page={page}"):
+                plain = paginate(db.select(Customer).where(found).order_by(*order, Customer.id))
+                counted = paginate_counted(columns.order_by(*order, Customer.id), order=(*order, Customer.id))
+                assert [r.id for r in counted.items] == [c.id for c in plain.items], (sort, page)
+                assert counted.total == plain.total == 45
+
+
 def test_a_page_past_the_end_only_counts(app, world, count_queries):
     """Past the last page the rows are not looked for (the database would walk every row to find none)."""
     from portal.core.pagination import paginate_narrow

@@ -148,7 +148,7 @@ def index():
     # one query brings the page and its count. Without one, two cheap queries beat it (a top-25 sort and
     # an index count, where the window count would make the database keep every row of the list).
     if request.args.get("q", "").strip():
-        page = paginate_counted(_list_columns(stmt))
+        page = paginate_counted(_list_columns(stmt), order=SORTS[sort])
     else:
         page = paginate_narrow(stmt, Customer, rows=_list_columns(select(Customer)),
                                count=visible_count(user, conds))
