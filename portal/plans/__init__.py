@@ -4,12 +4,19 @@ from flask import Blueprint
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 
-def init_app(app):
-    from flask_babel import lazy_gettext as _l
+_TIER_COLOURS = {"base": "info", "sprint": "primary", "challenge": "success"}
 
-    from ..i18n import fmt_number, money
+
+def init_app(app):
+    from flask_babel import gettext
+    from flask_babel import lazy_gettext as _l
+    from markupsafe import Markup
+
+    from ..i18n import fmt_number, fmt_percent, money
     from ..ui import register_nav
     from . import demo, panels  # noqa: F401 - registers panels and demo data
+    from .forms import TIER_LABELS
+    from .views.status import colour_label
 
     # A measure's figure: money for amounts, whole numbers for counts (a rate keeps one decimal).
     # Python functions rather than template macros: a status page writes hundreds of them.
@@ -20,6 +27,27 @@ def init_app(app):
     @app.template_global("rate")
     def rate(status, value):
         return "—" if value is None else (money(value) if status.is_money else fmt_number(value, 1))
+
+    # The completion badge with its bar, and the tier reached: written once per measure and per team or rep
+    # row of a status page, so Python, not macros (a macro call costs more than the cell).
+    @app.template_global("completion_cell")
+    def completion_cell(status):
+        if status.completion is None:
+            return Markup('<span class="text-muted">—</span>')
+        pct = fmt_percent(status.completion)
+        return Markup('<span class="badge text-bg-{c}" title="{t}">{p}</span>\n<progress class="d-block w-100 mt-1" '
+                      'max="100" value="{v}" aria-label="{a}">{p}</progress>').format(
+            c=status.colour, t=colour_label(status.colour), p=pct, v=min(status.completion, 100),
+            a=gettext("Completion"))
+
+    @app.template_global("tier_cell")
+    def tier_cell(status):
+        if status.tier:
+            return Markup('<span class="badge text-bg-{c}">{t}</span>').format(
+                c=_TIER_COLOURS[status.tier], t=TIER_LABELS[status.tier])
+        if status.base is not None:
+            return Markup('<span class="text-muted small">{t}</span>').format(t=gettext("not yet"))
+        return "—"
 
     register_nav("plans.overview", _l("Sales status"), {"director", "gm"}, order=30)
     register_nav("plans.status", _l("My targets"), {"rep"}, order=30)
