@@ -661,3 +661,52 @@ def test_pool_facts_read_with_the_customer_are_those_read_alone(app, client, wor
     html = client.get(f"/customers/{c.id}").get_data(as_text=True)
     assert "A request to keep it waits for the director." in html and "Ask to keep" not in html
     assert "A request to keep it waits" not in client.get(f"/customers/{other.id}").get_data(as_text=True)
+
+
+def test_unfiltered_counts_are_kept_by_each_worker_until_a_visibility_changes(app, world, make_app, client):
+    """The customer list's unfiltered count is kept per worker and per visibility beside the region menus:
+    a new customer, one handed over, released to the company pool, recycled by the rules or deleted is
+    counted by both workers at once; a change that moves no one's view (a status) needs no recount."""
+    from portal.customers.views import visible_count, visible_total
+    from portal.people.models import User
+
+    other = make_app()
+    people = [world.rep_a.id, world.rep_b.id, world.director_a.id, world.gm.id]
+
+    def totals() -> list[int]:
+        out = []
+        for user_id in people:
+            seen = []
+            for worker in (app, other):
+                with worker.test_request_context():
+                    user = db.session.get(User, user_id)
+                    seen.append((visible_total(user), db.session.scalar(visible_count(user, []))))
+            assert seen[0] == seen[1] and seen[0][0] == seen[0][1], (user_id, seen)
+            out.append(seen[0][0])
+        return out
+
+    first = _owned(world)
+    assert totals() == [1, 0, 1, 1]
+    second = _owned(world, rep=world.rep_a2)
+    assert totals() == [1, 0, 2, 2]
+    second.owner_id = world.rep_a.id
+    db.session.commit()
+    assert totals() == [2, 0, 2, 2]
+    first.owner_id, first.company_pool = None, True  # released to the company pool: every rep sees it
+    db.session.commit()
+    assert totals() == [2, 1, 2, 2]
+    second.status = "active"
+    db.session.commit()
+    assert totals() == [2, 1, 2, 2]
+    _rules(world, C={"no_follow_up_days": 5})
+    third = _owned(world, rep=world.rep_a2)
+    assert totals() == [2, 1, 3, 3]
+    assert _recycle(world) >= 1  # rep_a2's customer back to team A's pool (one UPDATE): rep_a sees it
+    assert totals() == [3, 1, 3, 3]
+    db.session.delete(db.session.get(Customer, third.id))
+    db.session.commit()
+    assert totals() == [2, 1, 2, 2]
+    # The list shows the kept count.
+    sign_in(client, world.director_a)
+    html = client.get("/customers/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "2 in all" in html

@@ -454,15 +454,16 @@ class KeepRequest(db.Model):
 
 invalidate_on_write("pipeline", Opportunity)  # the pipeline sums target status keeps (plans/queries.py)
 
-# The region menus of the customer list (customers/views.py): they change with a customer's region, with
-# who may see it (owner, team, company pool), and with a person's team or role (a director's view can
-# reach "their reps' customers"). The pool's bulk recycling bumps it itself (pool.py).
 invalidate_on_write("pool_rules", PoolRule)  # the rules' signatures each worker keeps (pool.py)
 
 # The company's and teams' lists each worker keeps as menu choices (services.lost_reason_choices).
 LISTS_CACHE = "customer_lists"
 invalidate_on_write(LISTS_CACHE, LostReason, OpportunityStage)
 
+# The region menus and the unfiltered counts of the customer list (views.region_menu, views.visible_total):
+# they change with a customer's region, with who may see it (owner, team, company pool; added or removed),
+# and with a person's team or role (a director's view can reach "their reps' customers"). The pool's bulk
+# recycling bumps it itself (pool.py).
 REGIONS_CACHE = "customer_regions"
 invalidate_on_write(REGIONS_CACHE, Customer, User,
                     columns=("region", "owner_id", "team_id", "company_pool", "role"))

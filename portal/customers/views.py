@@ -151,7 +151,7 @@ def index():
         page = paginate_counted(_list_columns(stmt), order=SORTS[sort])
     else:
         page = paginate_narrow(stmt, Customer, rows=_list_columns(select(Customer)),
-                               count=visible_count(user, conds))
+                               count=visible_total(user) if not conds else visible_count(user, conds))
     teams = managed_team_ids(user)
     owners = people_menu(teams) if teams or teams is None else []
     return render_template("customers/index.html", page=page, sort=sort, owners=owners, regions=region_menu(user),
@@ -180,6 +180,14 @@ def visible_count(user, conds: list):
 
 
 _REGIONS = VersionedCache(REGIONS_CACHE, size=1024)
+
+
+def visible_total(user) -> int:
+    """How many customers the user may see, the unfiltered list's count. It changes only when a customer's
+    visibility does (owner, team, company pool; added or removed) or a person's team or role: what the
+    region menus' token follows (models.REGIONS_CACHE), so each worker keeps it beside them. The GM's
+    count reads every customer of the company, a director's their teams' (2,000 at F=1: 0.8 ms)."""
+    return _REGIONS.get(("total", scope_key(user)), lambda: db.session.scalar(visible_count(user, [])))
 
 
 def region_menu(user, limit: int = 200) -> list[str]:
