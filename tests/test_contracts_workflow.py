@@ -1,7 +1,7 @@
 """Contracts, payments and orders: the workflow, the checks, who may write or read, the timeline."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -165,12 +165,15 @@ def test_orders_with_optional_contract(client, world, customer):
 
 
 def test_customer_timeline_shows_contracts_payments_orders(world, customer, app):
-    from portal.contracts.timeline import contract_items
+    from portal.customers.timeline import build_timeline
 
     contract = Contract(number="HT-T", customer_id=customer.id, title="t", amount=Decimal("100.00"),
                         owner_id=world.rep_a.id, team_id=world.team_a.id, status="signed",
                         signed_on=date(2026, 3, 1))
-    db.session.add(contract)
+    draft = Contract(number="HT-D", customer_id=customer.id, title="d", amount=Decimal("7.00"),
+                     owner_id=world.rep_a.id, team_id=world.team_a.id, status="draft",
+                     created_at=datetime(2026, 3, 6, 1, 0, tzinfo=UTC))
+    db.session.add_all([contract, draft])
     db.session.flush()
     db.session.add_all([
         Payment(contract_id=contract.id, paid_on=date(2026, 3, 9), amount=Decimal("40.00"), owner_id=world.rep_a.id,
@@ -179,14 +182,25 @@ def test_customer_timeline_shows_contracts_payments_orders(world, customer, app)
               team_id=world.team_a.id, number="DD-T"),
     ])
     db.session.commit()
+
+    def kinds(viewer, **kw):
+        page = build_timeline(customer, viewer, **kw)
+        return [i.kind for i in page.items], page.total
+
     with app.test_request_context():
-        items, total = contract_items(customer, world.rep_a, 20)
-        assert sorted(i.kind for i in items) == ["contract", "order", "payment"] and total == 3
-        assert contract_items(customer, world.rep_a2, 20) == ([], 0)  # a teammate does not see rep_a's contracts
-        assert contract_items(customer, world.director_a, 20)[1] == 3
-        assert contract_items(customer, world.director_b, 20) == ([], 0)
-        items, total = contract_items(customer, world.director_a, 1)  # the newest of each kind, all counted
-        assert len(items) == 3 and total == 3
+        # A signed contract at the start of its day, a draft when it was written (Shanghai: 09:00 on
+        # the 6th, after the order of the 5th, before the payment of the 9th).
+        assert kinds(world.rep_a) == (["payment", "contract", "order", "contract"], 4)
+        page = build_timeline(customer, world.rep_a)
+        orders = f"/contracts/orders?customer_id={customer.id}"
+        assert [i.url for i in page.items] == [f"/contracts/{contract.id}", f"/contracts/{draft.id}", orders,
+                                               f"/contracts/{contract.id}"]
+        assert kinds(world.rep_a2) == ([], 0)  # a teammate does not see rep_a's contracts
+        assert kinds(world.director_a)[1] == 4
+        assert kinds(world.director_b) == ([], 0)
+        assert kinds(world.director_a, per_page=1) == (["payment"], 4)  # the newest of all, all counted
+        assert kinds(world.director_a, page=4, per_page=1) == (["contract"], 4)
+        assert kinds(world.director_a, page=9, per_page=1) == ([], 4)  # past the end, still counted
     client = app.test_client()
     sign_in(client, world.rep_a)
     page = client.get(f"/customers/{customer.id}").get_data(as_text=True)

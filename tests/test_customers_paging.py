@@ -141,12 +141,14 @@ def test_timeline_entries_from_plain_rows_show_what_the_objects_showed(client, w
         from portal.customers.timeline import timeline_words
 
         assert timeline_words() is timeline_words()  # translated once per language
-        from portal.customers.timeline import _own_sources
+        from portal.customers.timeline import build_timeline
 
         assert c.id  # loaded before counting
+        build_timeline(c, world.rep_a)  # the settings and cache tokens the scope reads, once per request
         with count_queries() as q:
-            items, total = _own_sources(c, 20)
-        assert q.n == 1, q.statements  # the four kinds in one UNION ALL
+            page = build_timeline(c, world.rep_a)
+        assert q.n == 1, q.statements  # every kind, the contracts' too, in one UNION ALL
+        items, total = page.items, page.total
         assert total == 6 and [i.kind for i in items].count("request") == 2
         assert {i.kind for i in items} == {"activity", "opportunity", "request", "event"}
 
@@ -173,7 +175,7 @@ def test_narrow_pages_are_the_pages_a_plain_offset_gives(app, world):
 
 
 def test_searched_pages_are_the_pages_a_plain_offset_gives(app, world):
-    """A search's pages with their count in one query (paginate_counted with the list's order: on
+    """A search's pages with their count in one query (paginate_counted fenced: on
     PostgreSQL the matches are counted apart, then sorted): every sort, every page, the same rows and
     order, and the same total, as a plain OFFSET and a count."""
     from portal.core.pagination import paginate, paginate_counted
@@ -189,7 +191,7 @@ def test_searched_pages_are_the_pages_a_plain_offset_gives(app, world):
         for page in (1, 2, 3):
             with app.test_request_context(f"/customers/?page={page}"):
                 plain = paginate(db.select(Customer).where(found).order_by(*order, Customer.id))
-                counted = paginate_counted(columns.order_by(*order, Customer.id), order=(*order, Customer.id))
+                counted = paginate_counted(columns.order_by(*order, Customer.id), fence=True)
                 assert [r.id for r in counted.items] == [c.id for c in plain.items], (sort, page)
                 assert counted.total == plain.total == 45
 

@@ -634,7 +634,7 @@ def test_the_customer_page_offers_the_lists_and_rules_as_they_are_now(app, world
 def test_pool_facts_read_with_the_customer_are_those_read_alone(app, client, world, count_queries):
     """The customer page reads the newest opportunity, the last won deal and a waiting keep request in
     the customer's own query; they are the facts a query of their own gives, and the page shows them."""
-    from portal.customers.access import get_customer_with_or_404
+    from portal.customers.access import customer_with, get_customer_with_or_404
     from portal.customers.pool_views import pool_fact_columns
 
     _rules(world, C={"no_follow_up_days": 5, "no_deal_days": 30})
@@ -651,7 +651,7 @@ def test_pool_facts_read_with_the_customer_are_those_read_alone(app, client, wor
     with app.test_request_context():
         for customer_id in (c.id, other.id):
             with count_queries() as q:
-                _row, facts = get_customer_with_or_404(customer_id, world.rep_a, pool_fact_columns())
+                _row, facts = get_customer_with_or_404(customer_id, world.rep_a, customer_with(pool_fact_columns()))
             alone = db.session.execute(select(*pool_fact_columns()).where(Customer.id == customer_id)).one()
             reads = [s for s in q.statements if "opportunity" in s or "keep_request" in s]
             assert len(reads) == 1 and "FROM customer" in reads[0]  # (the others: the visibility check)

@@ -84,17 +84,62 @@ def bump_all(connection) -> None:
         bump(connection, name)
 
 
+class KeyedLRU:
+    """At most ``size`` values by key, the least recently used dropped first; safe across threads.
+    Values that depend on no rows (a statement built for a scope) are kept in one directly."""
+
+    _MISSING = object()
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def peek(self, key: Hashable, default=None):
+        with self._lock:
+            value = self._items.get(key, self._MISSING)
+            if value is self._MISSING:
+                return default
+            self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def get(self, key: Hashable, compute: Callable):
+        """The value for ``key``, computed (outside the lock) when it is not kept."""
+        value = self.peek(key, self._MISSING)
+        if value is self._MISSING:
+            value = compute()
+            self.put(key, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class VersionedCache:
     """At most ``size`` results of one kind, least recently used dropped first."""
 
     def __init__(self, name: str, size: int = 256):
         self.name = name
         self.size = size
-        self._lock = threading.Lock()
 
-    def _store(self) -> OrderedDict:
+    def _store(self) -> KeyedLRU:
         # Per application: two apps in one process (the tests) never share results.
-        return current_app.extensions.setdefault("portal.cache", {}).setdefault(self.name, OrderedDict())
+        stores = current_app.extensions.setdefault("portal.cache", {})
+        store = stores.get(self.name)
+        if store is None:
+            store = stores.setdefault(self.name, KeyedLRU(self.size))
+        return store
 
     def get(self, key: Hashable, compute: Callable):
         """The result for ``key`` (treat it as read-only: it is shared), computing it when needed."""
@@ -102,15 +147,9 @@ class VersionedCache:
         if token is None:
             return compute()
         store = self._store()
-        with self._lock:
-            hit = store.get(key)
-            if hit is not None and hit[0] == token:
-                store.move_to_end(key)
-                return hit[1]
+        hit = store.peek(key)
+        if hit is not None and hit[0] == token:
+            return hit[1]
         value = compute()
-        with self._lock:
-            store[key] = (token, value)
-            store.move_to_end(key)
-            while len(store) > self.size:
-                store.popitem(last=False)
+        store.put(key, (token, value))
         return value

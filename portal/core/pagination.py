@@ -28,14 +28,14 @@ def paginate(stmt, per_page: int | None = None, arg: str = "page"):
 class _CountedPagination(SelectPagination):
     """A page whose rows each carry the count of all matching rows (a window count)."""
 
-    def __init__(self, order=None, **kwargs):
-        self._order = order
+    def __init__(self, fence: bool = False, **kwargs):
+        self._fence = fence
         super().__init__(**kwargs)
 
     def _query_items(self) -> list:
         stmt = self._query_args["select"]
         entity = len(stmt.selected_columns) == 1
-        if self._order is not None and db.session.get_bind().dialect.name == "postgresql":
+        if self._fence and db.session.get_bind().dialect.name == "postgresql":
             stmt = self._fenced(stmt)
         else:
             stmt = stmt.add_columns(func.count().over().label("total_rows"))
@@ -51,8 +51,7 @@ class _CountedPagination(SelectPagination):
         takes the count for free and walks an index in the list's order through the whole table, testing
         every row (a director's two-letter search: 23 ms instead of 2). Apart, the matches are found from
         the visibility indexes and only they are sorted (top N). SQLite plans the plain form well."""
-        order = [expr.__clause_element__() if hasattr(expr, "__clause_element__") else expr  # ORM attributes
-                 for expr in self._order]
+        order = stmt._order_by_clauses  # as _NarrowPagination reads it: the statement holds the one order
         keys = [col for expr in order for col in visitors.iterate(expr) if isinstance(col, ColumnClause)]
         counted = stmt.order_by(None).add_columns(*keys, func.count().over().label("total_rows")) \
             .offset(0).subquery()
@@ -67,14 +66,14 @@ class _CountedPagination(SelectPagination):
         return super()._query_count() if self.page > 1 else 0
 
 
-def paginate_counted(stmt, per_page: int | None = None, arg: str = "page", order=None):
+def paginate_counted(stmt, per_page: int | None = None, arg: str = "page", fence: bool = False):
     """``paginate`` in one query instead of two, for a list whose filters cost more than its rows (a text
     search): the count rides on the page's rows as ``count(*) over ()``, so the filters run once. A page
     past the end still counts in a second query. ``stmt`` selects one entity, with many-to-one eager loads
-    at most (a joined collection would multiply the rows the window counts). ``order``: the list's order,
-    for a filter whose matches the database cannot guess (a text search on columns): on PostgreSQL the
-    matches are then found and counted first, and sorted after (``_CountedPagination._fenced``)."""
-    return _CountedPagination(order=order, select=stmt, session=db.session(), page=_page_arg(arg),
+    at most (a joined collection would multiply the rows the window counts). ``fence``: for a filter whose
+    matches the database cannot guess (a text search on columns): on PostgreSQL the matches are then found
+    and counted first, and sorted in ``stmt``'s order after (``_CountedPagination._fenced``)."""
+    return _CountedPagination(fence=fence, select=stmt, session=db.session(), page=_page_arg(arg),
                               per_page=per_page or current_app.config["PER_PAGE"], max_per_page=200,
                               error_out=False)
 

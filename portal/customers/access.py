@@ -8,7 +8,7 @@ Views and templates call the same predicates.
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, false, or_, select
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BooleanClauseList
 
@@ -152,12 +152,17 @@ def get_customer_or_404(customer_id: int, user, options=()) -> Customer:
     return customer
 
 
-def get_customer_with_or_404(customer_id: int, user, columns, options=()) -> tuple[Customer, tuple]:
-    """``get_customer_or_404`` that reads ``columns`` (expressions over the customer's row, such as
-    correlated subqueries) in the same query: what a page needs besides the customer, without a
-    round trip of its own."""
-    row = db.session.execute(select(Customer, *columns).options(*options).where(Customer.id == customer_id)) \
-        .unique().first()
+def customer_with(columns=(), options=()) -> Select:
+    """A select of the customer whose id is the ``customer_id`` parameter, with ``columns`` (expressions
+    over the customer's row, such as correlated subqueries) and loader ``options``: what a page needs
+    besides the customer, without a round trip of its own. Build it once and keep it (a new statement
+    costs SQLAlchemy its cache key on every run)."""
+    return select(Customer, *columns).options(*options).where(Customer.id == bindparam("customer_id", type_=Integer))
+
+
+def get_customer_with_or_404(customer_id: int, user, stmt: Select) -> tuple[Customer, tuple]:
+    """``get_customer_or_404`` through a ``customer_with`` select: the customer and its extra columns."""
+    row = db.session.execute(stmt, {"customer_id": customer_id}).unique().first()
     if row is None or not can_see_customer(user, row[0]):
         abort(404)
     return row[0], tuple(row[1:])

@@ -1,28 +1,34 @@
 """A customer's timeline: log entries, opportunities, requests and status changes, plus whatever
 other features register (contracts and orders), newest first and paginated.
 
-Another feature adds its items without editing this package::
+Another feature adds its kinds of row without editing this package, as arms of the timeline's one
+statement (``TimelineArm``): each arm is a select of the customer's rows the viewer may see, newest
+first, and ``make`` turns a row the page shows into a ``TimelineItem``::
 
-    from portal.customers.timeline import TimelineItem, register_timeline_source
+    from portal.customers.timeline import CUSTOMER_ID, TimelineArm, register_timeline_arms
 
-    def contract_items(customer, viewer, limit) -> tuple[list[TimelineItem], int]:
-        rows = ...  # the newest ``limit`` rows the viewer may see, and how many there are in all
-        return [TimelineItem(at=c.signed_at, kind="contract", fill=...) for c in rows], total
+    def contract_arms(viewer) -> list[TimelineArm]:
+        return [TimelineArm("contract", Contract.__table__, ContractEntry, [Contract.id, ...], "signed_on",
+                            lambda s: scope_query(s.where(Contract.customer_id == CUSTOMER_ID), Contract, viewer),
+                            (Contract.signed_on.desc(), Contract.id.desc()), make_contract_item, dated=True)]
 
-    register_timeline_source("contracts", contract_items)
+    register_timeline_arms("contracts", contract_arms, key=scope_signature)
 
-Each source is called once per page view with (customer, viewer, limit) and returns at most
-``limit`` items, newest first, with how many it has in all; it must check what the viewer may see
-and should keep to one query. What costs to format (money, links, translations) goes in ``fill``,
-which runs only for the items of the page shown: a long history costs no more than a short one.
+``key(viewer)`` says everything the arms depend on of the viewer: the statement is built once per
+key. A source that cannot be a select registers a function instead (``register_timeline_source``):
+called once per page view with (customer, viewer, limit), it returns at most ``limit`` items, newest
+first, with how many it has in all, and must check what the viewer may see. Costly formatting (money,
+links, translations) goes in ``make`` or an item's ``fill``, which run only for the items of the page
+shown: a long history costs no more than a short one.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import NamedTuple
 
@@ -33,7 +39,9 @@ from sqlalchemy import (
     Boolean,
     Date,
     Integer,
+    Select,
     String,
+    Table,
     bindparam,
     cast,
     func,
@@ -44,7 +52,9 @@ from sqlalchemy import (
     union_all,
 )
 
+from ..core.cache import KeyedLRU
 from ..core.db import db
+from ..core.periods import local_midnight
 from ..core.types import Money, UTCDateTime
 from .models import (
     Activity,
@@ -77,6 +87,43 @@ SOURCES: dict[str, Callable] = {}
 def register_timeline_source(name: str, fn: Callable) -> None:
     """Add (or replace) a source of timeline items: fn(customer, viewer, limit) -> (items, total)."""
     SOURCES[name] = fn
+
+
+# The statement's parameters, for the arms' conditions.
+CUSTOMER_ID = bindparam("customer_id", type_=Integer)
+LIMIT = bindparam("limit", type_=Integer)
+
+
+@dataclass(frozen=True)
+class TimelineArm:
+    """One kind of row in the timeline's statement.
+
+    ``entry`` is a NamedTuple whose fields are ``columns``, in order, ``id`` (an integer) first;
+    ``when`` names the field that places the row in time: a UTC moment, or with ``dated`` a calendar
+    day (placed at the company's midnight). ``rows`` restricts a select from ``table`` to the
+    customer's rows (``CUSTOMER_ID``) the viewer may see; ``order`` is newest first, and should follow
+    an index. ``make(at, entry, customer_id)`` builds the item, only for the rows a page shows."""
+
+    source: str  # unique among the arms: names the arm's rows in the union
+    table: Table
+    entry: type
+    columns: list
+    when: str
+    rows: Callable[[Select], Select]
+    order: tuple
+    make: Callable[..., TimelineItem]
+    dated: bool = False
+
+
+ARMS: dict[str, tuple[Callable, Callable]] = {}
+_STATEMENTS = KeyedLRU(1024)  # (each registered name, its key for the viewer) -> (statement, shapes)
+
+
+def register_timeline_arms(name: str, arms: Callable, key: Callable[..., Hashable]) -> None:
+    """Add (or replace) arms of the timeline's statement: arms(viewer) -> [TimelineArm, ...], the same
+    for every viewer with the same key(viewer)."""
+    ARMS[name] = (arms, key)
+    _STATEMENTS.clear()
 
 
 @dataclass
@@ -171,32 +218,26 @@ def _slot_kind(sql_type) -> str:
     raise TypeError(f"no timeline slot for {sql_type!r}")
 
 
+def _own_item(kind: str, title: str, summary: str | None):
+    def make(at: datetime, obj, _customer_id: int) -> TimelineItem:
+        return TimelineItem(at, kind, getattr(obj, title), getattr(obj, summary) if summary else None, obj=obj)
+    return make
+
+
 @cache
-def _own_statement() -> tuple:
-    """The log's own four sources in one UNION ALL, built once (building a select costs more Python
-    time than running it): log entries, opportunities, requests and status changes, each its newest
-    ``limit`` rows of the customer (both parameters), as plain columns with the names the page shows,
-    and a count subquery saying how many the source has in all.
-
-    Each source is its own ORDER BY … LIMIT inside a subquery, read newest first from its
-    (customer_id, date) index and stopping at ``limit``: a window count would make the database read
-    and sort every row of a long history. The people's and contacts' names are scalar subqueries, run
-    for the rows kept only. One round trip instead of four: on PostgreSQL each costs the page more than
-    its rows do.
-
-    Returns the statement and, per source, (entry class, kind, date field, title field, summary field,
-    the row positions of the entry's fields)."""
+def _own_arms() -> list[TimelineArm]:
+    """The log's own kinds: log entries, opportunities, requests and status changes, as plain columns
+    with the names the page shows. The people's and contacts' names are scalar subqueries, run for the
+    rows kept only."""
     from ..people.models import User
 
-    customer_id, limit = bindparam("customer_id", type_=Integer), bindparam("limit", type_=Integer)
     user = User.__table__
 
     def name_of(person_id):
-        return select(user.c.display_name).where(user.c.id == person_id).scalar_subquery()
+        return type_coerce(select(user.c.display_name).where(user.c.id == person_id).scalar_subquery(), String)
 
-    def counted(table):
-        alias = table.alias(f"{table.name}_counted")
-        return select(func.count()).select_from(alias).where(alias.c.customer_id == customer_id).scalar_subquery()
+    def of_customer(table):
+        return lambda stmt: stmt.where(table.c.customer_id == CUSTOMER_ID)
 
     a = Activity.__table__
     contact, link = Contact.__table__, activity_contact
@@ -205,64 +246,127 @@ def _own_statement() -> tuple:
              .where(link.c.activity_id == a.c.id).scalar_subquery())
     o, stage = Opportunity.__table__, OpportunityStage.__table__
     r, e = ResourceRequest.__table__, CustomerEvent.__table__
-    # (entry class, kind, date field, title field, summary field, table, its columns in the entry's order,
-    # the order of its rows)
-    sources = [
-        (LogEntry, "activity", "occurred_at", "kind", "summary", a,
-         [a.c.id, a.c.kind, a.c.owner_id, a.c.team_id, a.c.occurred_at, a.c.duration_minutes, a.c.direction,
-          a.c.summary, a.c.outcome, a.c.next_step, a.c.follow_up_on, a.c.follow_up_done,
-          type_coerce(name_of(a.c.owner_id), String), type_coerce(names, String)],
-         (a.c.occurred_at.desc(), a.c.id.desc())),
-        (OpportunityEntry, "opportunity", "created_at", "title", None, o,
-         [o.c.id, o.c.title, o.c.created_at, o.c.amount, o.c.probability, o.c.status,
-          type_coerce(select(stage.c.name).where(stage.c.id == o.c.stage_id).scalar_subquery(), String)],
-         (o.c.created_at.desc(), o.c.id.desc())),
-        (RequestEntry, "request", "asked_at", "kind", "description", r,
-         [r.c.id, r.c.kind, r.c.description, r.c.asked_at, r.c.due_at, r.c.answered_at,
-          type_coerce(name_of(r.c.assignee_id), String)],
-         (r.c.asked_at.desc(), r.c.id.desc())),
-        (EventEntry, "event", "occurred_at", "kind", "note", e,
-         [e.c.id, e.c.kind, e.c.note, e.c.occurred_at, type_coerce(name_of(e.c.actor_id), String)],
-         (e.c.occurred_at.desc(), e.c.id.desc())),
+    return [
+        TimelineArm("activity", a, LogEntry,
+                    [a.c.id, a.c.kind, a.c.owner_id, a.c.team_id, a.c.occurred_at, a.c.duration_minutes,
+                     a.c.direction, a.c.summary, a.c.outcome, a.c.next_step, a.c.follow_up_on, a.c.follow_up_done,
+                     name_of(a.c.owner_id), type_coerce(names, String)],
+                    "occurred_at", of_customer(a), (a.c.occurred_at.desc(), a.c.id.desc()),
+                    _own_item("activity", "kind", "summary")),
+        TimelineArm("opportunity", o, OpportunityEntry,
+                    [o.c.id, o.c.title, o.c.created_at, o.c.amount, o.c.probability, o.c.status,
+                     type_coerce(select(stage.c.name).where(stage.c.id == o.c.stage_id).scalar_subquery(), String)],
+                    "created_at", of_customer(o), (o.c.created_at.desc(), o.c.id.desc()),
+                    _own_item("opportunity", "title", None)),
+        TimelineArm("request", r, RequestEntry,
+                    [r.c.id, r.c.kind, r.c.description, r.c.asked_at, r.c.due_at, r.c.answered_at,
+                     name_of(r.c.assignee_id)],
+                    "asked_at", of_customer(r), (r.c.asked_at.desc(), r.c.id.desc()),
+                    _own_item("request", "kind", "description")),
+        TimelineArm("event", e, EventEntry,
+                    [e.c.id, e.c.kind, e.c.note, e.c.occurred_at, name_of(e.c.actor_id)],
+                    "occurred_at", of_customer(e), (e.c.occurred_at.desc(), e.c.id.desc()),
+                    _own_item("event", "kind", "note")),
     ]
-    # The slots: of each kind, as many as the source with the most columns of that kind needs.
-    kinds = [[_slot_kind(col.type) for col in cols] for *_head, cols, _order in sources]
+
+
+class _Shape(NamedTuple):
+    arm: TimelineArm
+    positions: list[int]  # where each of the entry's fields sits in a row of the union
+
+
+_TOTAL = "total"  # the source of the one row that carries the count
+
+
+def _build_statement(arms: list[TimelineArm]) -> tuple:
+    """Every arm in one UNION ALL: one round trip instead of one per kind (on PostgreSQL each costs the
+    page more than its rows do).
+
+    Each arm is its own ORDER BY … LIMIT, read newest first from its index and stopping at ``limit``:
+    a window count would make the database read and sort every row of a long history. The arms placed
+    by a moment, then those placed by a day, are each merged and cut to ``limit`` in the database, so
+    a page reads at most twice the rows it can show; which day comes first among moments needs the
+    company's time zone, so those two lists are merged here. One more row carries how many entries
+    there are in all (each arm's count, a subquery run once).
+
+    The columns go to typed slots, each source's to the slots of their kind, so every arm shares one
+    row shape (PostgreSQL matches a UNION's branches column by column, by type). After the slots: the
+    moment, the day, the count."""
+    kinds = []
+    for arm in arms:
+        col_kinds = [_slot_kind(col.type) for col in arm.columns]
+        if arm.entry._fields[0] != "id" or col_kinds[0] != "int" or len(arm.columns) != len(arm.entry._fields) \
+                or arm.source == _TOTAL:
+            raise ValueError(f"timeline arm {arm.source}: the entry's fields, an integer id first, one per column")
+        kinds.append(col_kinds)
     widths = {kind: max(ks.count(kind) for ks in kinds) for kind in _SLOT_TYPES}
     layout = [(kind, i) for kind in _SLOT_TYPES for i in range(widths[kind])]
-    arms, shapes = [], []
-    for (entry, kind, at, title, summary, table, cols, order), col_kinds in zip(sources, kinds, strict=True):
+    names = [f"{k}{i}" for k, i in layout]
+    groups: dict[bool, list] = {False: [], True: []}
+    shapes, counts = {}, []
+    for arm, col_kinds in zip(arms, kinds, strict=True):
         seen: dict[str, int] = {}
         slot_of, col_slots = {}, []  # (kind, i) -> the entry's column; each column's slot, in the entry's order
-        for col, col_kind in zip(cols, col_kinds, strict=True):
+        for col, col_kind in zip(arm.columns, col_kinds, strict=True):
             slot = (col_kind, seen.get(col_kind, 0))
             slot_of[slot] = col
             col_slots.append(slot)
             seen[col_kind] = slot[1] + 1
         typed = [type_coerce(slot_of[slot], _SLOT_TYPES[slot[0]]()) if slot in slot_of
                  else cast(null(), _SLOT_TYPES[slot[0]]()) for slot in layout]
-        newest = (select(literal(kind, String).label("source"), *(c.label(f"{k}{i}") for c, (k, i) in
-                                                                  zip(typed, layout, strict=True)),
-                         counted(table).label("total"))
-                  .where(table.c.customer_id == customer_id).order_by(*order).limit(limit).subquery(kind))
-        arms.append(select(*newest.c))
-        # Where each of the entry's fields sits in a row of the union (after the source's name).
-        positions = [1 + layout.index(slot) for slot in col_slots]
-        shapes.append((kind, (entry, at, title, summary, positions)))
-    return union_all(*arms), dict(shapes)
+        when = arm.columns[arm.entry._fields.index(arm.when)]
+        moment = cast(null(), UTCDateTime()) if arm.dated else type_coerce(when, UTCDateTime())
+        day = type_coerce(when, Date()) if arm.dated else cast(null(), Date())
+        newest = arm.rows(select(literal(arm.source, String).label("source"),
+                                 *(c.label(n) for c, n in zip(typed, names, strict=True)),
+                                 moment.label("moment"), day.label("day"), cast(null(), Integer).label("n"))
+                          .select_from(arm.table)).order_by(*arm.order).limit(LIMIT).subquery(arm.source)
+        groups[arm.dated].append(select(*newest.c))
+        counts.append(arm.rows(select(func.count()).select_from(arm.table)).scalar_subquery())
+        shapes[arm.source] = _Shape(arm, [1 + layout.index(slot) for slot in col_slots])
+    parts = []
+    for dated, selects in groups.items():
+        if selects:
+            merged = union_all(*selects).subquery("days" if dated else "moments")
+            placed = merged.c.day if dated else merged.c.moment
+            # The id (the first int slot) breaks ties, so the pages never share or skip an entry.
+            newest = (select(*merged.c).order_by(placed.desc(), merged.c.source, merged.c.int0.desc())
+                      .limit(LIMIT).subquery(f"newest_{'days' if dated else 'moments'}"))
+            parts.append(select(*newest.c))
+    total = counts[0]
+    for count in counts[1:]:
+        total = total + count
+    parts.append(select(literal(_TOTAL, String), *(cast(null(), _SLOT_TYPES[k]()) for k, _i in layout),
+                        cast(null(), UTCDateTime()), cast(null(), Date()), type_coerce(total, Integer)))
+    return union_all(*parts), shapes
 
 
-def _own_sources(customer, limit: int) -> tuple[list, int]:
-    """The log's own rows (see ``_own_statement``), each source limited to what the requested page can
-    need, and how many there are in all. The rows are plain tuples of the columns shown."""
-    stmt, shapes = _own_statement()
-    items, totals = [], {}
+def _statement(viewer) -> tuple:
+    """The statement for the viewer, built once per key of the registered arms (building a statement
+    costs more Python time than running it, and a new one costs SQLAlchemy its cache key)."""
+    key = tuple((name, key_of(viewer)) for name, (_arms, key_of) in ARMS.items())
+    return _STATEMENTS.get(key, lambda: _build_statement(
+        [*_own_arms(), *(arm for arms, _key in ARMS.values() for arm in arms(viewer))]))
+
+
+def _placed_rows(customer, viewer, limit: int) -> tuple[list, int]:
+    """(when, shape, row) for the newest ``limit`` rows of each list of the statement, and how many
+    entries there are in all."""
+    stmt, shapes = _statement(viewer)
+    placed, total, midnights = [], 0, {}
     for row in db.session.execute(stmt, {"customer_id": customer.id, "limit": limit}):
-        entry, at, title, summary, positions = shapes[row[0]]
-        totals[row[0]] = row[-1]
-        obj = entry._make([row[i] for i in positions])
-        items.append(TimelineItem(getattr(obj, at), row[0], getattr(obj, title),
-                                  getattr(obj, summary) if summary else None, obj=obj))
-    return items, sum(totals.values())
+        shape = shapes.get(row[0])
+        if shape is None:
+            total = row[-1]
+        elif shape.arm.dated:
+            day = row[-2]
+            at = midnights.get(day)
+            if at is None:
+                at = midnights[day] = local_midnight(day)
+            placed.append((at, shape, row))
+        else:
+            placed.append((row[-3], shape, row))
+    return placed, total
 
 
 _WORDS: dict[str, SimpleNamespace] = {}
@@ -288,19 +392,25 @@ def timeline_words() -> SimpleNamespace:
 
 
 def build_timeline(customer, viewer, page: int = 1, per_page: int = 20) -> TimelinePage:
-    """One page of the merged timeline. Each source fetches at most page × per_page rows, so the
-    number of queries does not grow with the number of entries."""
+    """One page of the merged timeline. Each arm and source fetches at most page × per_page rows, so
+    the number of queries does not grow with the number of entries; items are made for the page's
+    rows only."""
     page = max(1, page)
     limit = page * per_page
-    items, total = _own_sources(customer, limit)
+    placed, total = _placed_rows(customer, viewer, limit)
     for fn in SOURCES.values():
         extra, count = fn(customer, viewer, limit)
-        items.extend(extra)
+        placed.extend((item.at, None, item) for item in extra)
         total += count
-    items.sort(key=lambda i: i.at, reverse=True)
+    placed.sort(key=itemgetter(0), reverse=True)  # stable: ties keep the statement's order
     start = (page - 1) * per_page
-    shown = items[start:start + per_page]
-    for item in shown:
+    shown = []
+    for at, shape, row in placed[start:start + per_page]:
+        if shape is None:
+            item = row
+        else:
+            item = shape.arm.make(at, shape.arm.entry._make([row[i] for i in shape.positions]), customer.id)
         if item.fill is not None:
             item.fill(item)
+        shown.append(item)
     return TimelinePage(items=shown, page=page, per_page=per_page, total=total)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import timedelta
+from functools import cache
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -28,6 +29,7 @@ from .access import (
     can_edit_activity,
     can_edit_customer,
     can_manage_team_customers,
+    customer_with,
     get_customer_or_404,
     get_customer_with_or_404,
     scope_key,
@@ -148,7 +150,7 @@ def index():
     # one query brings the page and its count. Without one, two cheap queries beat it (a top-25 sort and
     # an index count, where the window count would make the database keep every row of the list).
     if request.args.get("q", "").strip():
-        page = paginate_counted(_list_columns(stmt), order=SORTS[sort])
+        page = paginate_counted(_list_columns(stmt), fence=True)
     else:
         page = paginate_narrow(stmt, Customer, rows=_list_columns(select(Customer)),
                                count=visible_total(user) if not conds else visible_count(user, conds))
@@ -304,6 +306,12 @@ def _page_context(customer: Customer, activity_form: ActivityForm | None = None,
     }
 
 
+@cache
+def _detail_statement():
+    return customer_with(pool_fact_columns(), options=[
+        joinedload(Customer.contacts), joinedload(Customer.owner), joinedload(Customer.team)])
+
+
 @bp.route("/<int:customer_id>")
 @policy(SALES)
 def detail(customer_id: int):
@@ -312,8 +320,7 @@ def detail(customer_id: int):
     # The page lists the contacts and names the owner and the team: fetched with the customer (one query,
     # not up to four; the owner and the team are only in the session already when they are the viewer's).
     # The pool facts (the newest opportunity, the last won deal, a waiting keep request) too.
-    customer, facts = get_customer_with_or_404(customer_id, user, pool_fact_columns(), options=[
-        joinedload(Customer.contacts), joinedload(Customer.owner), joinedload(Customer.team)])
+    customer, facts = get_customer_with_or_404(customer_id, user, _detail_statement())
     if pool.recycle_on_open({customer.team_id}):
         customer, facts = get_customer_or_404(customer_id, user), None
     ctx = _page_context(customer, facts=facts)
