@@ -210,6 +210,38 @@ def test_bad_input_keeps_values(client, world):
     assert resp.status_code == 200 and "保留的名字" in html and "is-invalid" in html
 
 
+def test_a_field_writes_its_label_help_and_errors_escaped(app):
+    """templating.field: the layout every form shares, each value escaped, the widgets' own markup kept."""
+    from markupsafe import Markup
+    from werkzeug.datastructures import MultiDict
+    from wtforms import BooleanField, StringField
+    from wtforms.validators import DataRequired
+
+    from portal.core.forms import PortalForm
+    from portal.templating import field
+
+    class Sample(PortalForm):
+        name = StringField("Name <b>", validators=[DataRequired()], description="Say & <i>who</i>")
+        agree = BooleanField("Agree")
+
+    with app.test_request_context("/"):
+        form = Sample(formdata=MultiDict({"name": ""}), meta={"csrf": False})
+        form.validate()
+        html = field(form.name, class_='col-4 "x"')
+        assert isinstance(html, Markup)
+        assert html == (
+            '<div class="mb-3 col-4 &#34;x&#34;">\n  <label class="form-label" for="name">Name &lt;b&gt;'
+            '<span class="text-danger" aria-hidden="true"> *</span></label>\n  '
+            '<input aria-describedby="name-help" class="form-control is-invalid" id="name" name="name" required '
+            'type="text" value="">\n  <div id="name-help" class="form-text">Say &amp; &lt;i&gt;who&lt;/i&gt;</div>\n  '
+            f'<div class="invalid-feedback">{form.name.errors[0]}</div>\n</div>')
+        assert field(form.name, label="<x>", hint=Markup("<i>ok</i>")).count("<i>ok</i>") == 1
+        assert "&lt;x&gt;" in field(form.name, label="<x>")
+        box = field(form.agree)
+        assert box.startswith('<div class="form-check mb-3 ">') and 'class="form-check-input"' in box
+        assert '<label class="form-check-label" for="agree">Agree</label>' in box
+
+
 def test_duplicate_username_refused(client, world):
     sign_in(client, world.admin)
     resp = client.post("/people/new", data={"username": "REP_A", "display_name": "dup", "role": "rep",
