@@ -383,9 +383,9 @@ def server_cpu_seconds(master_pid: int) -> float | None:
 
 
 # The machine is shared and its speed drifts during a run (seen: the reference page at 250 and at 310
-# req/s within one run): the reference page is measured again every REFERENCE_EVERY pages, and each
-# page's share is taken against the reference measured nearest to it in time.
-REFERENCE_EVERY = 8
+# req/s within one run, at 216 and 353 in another, minutes apart): the reference page is measured again
+# at the highest concurrency after every page, and each page's share is taken against the mean of the
+# two measurements around it, so a page and its yardstick run under the same conditions.
 
 
 def _load(target: Target, sessions: dict, levels: list[int], duration: float, warmup: int,
@@ -413,28 +413,28 @@ def measure(pages: list[Target], sessions: dict, levels: list[int], duration: fl
             master_pid: int | None = None, export_levels: list[int] | None = None) -> list[dict]:
     results = []
     reference = next((t for t in pages if t.kind == "reference"), None)
-    checks: list[tuple[int, dict]] = []  # (position in the run, the reference's runs measured there)
-    for n, target in enumerate(pages):
-        if reference is not None and target is not reference and n % REFERENCE_EVERY == 0 and checks:
-            checks.append((len(results), _load(reference, sessions, levels, duration, warmup, master_pid)))
+    top = str(max(levels))
+    between: list[float] = []  # the reference's req/s at the top concurrency, measured between the pages
+    for target in pages:
         entry = {"name": target.name, "role": target.role or "anonymous", "path": target.path,
                  "method": target.method, "kind": target.kind, "runs": {}}
+        before = between[-1] if between else None
         entry["runs"] = _load(target, sessions, (export_levels or levels) if target.kind == "export" else levels,
                               duration, warmup, master_pid)
         if target is reference:
-            checks.append((len(results), entry["runs"]))
+            if top in entry["runs"]:
+                between.append(entry["runs"][top]["rps"])
+        elif reference is not None:
+            after = _load(reference, sessions, [int(top)], duration, 0, master_pid)[top]["rps"]
+            between.append(after)
+            around = [rps for rps in (before, after) if rps]
+            entry["reference_rps"] = {top: round(sum(around) / len(around), 1) if around else None}
         results.append(entry)
-    for i, entry in enumerate(results):
-        ref = min(checks, key=lambda c: abs(c[0] - i))[1] if checks else None
-        if ref is not None and entry["kind"] != "reference":
-            entry["reference_rps"] = {k: r.get("rps") for k, r in ref.items()}
-        entry["misses"] = stats.check_targets(entry, ref)
-    if len(checks) > 1:
-        top = str(max(levels))
-        rps = [c[1][top]["rps"] for c in checks if top in c[1]]
-        for entry in results:
-            if entry["kind"] == "reference":
-                entry["reference_rechecks"] = rps
+    for entry in results:
+        ref = {k: {"rps": v} for k, v in entry.get("reference_rps", {}).items()}
+        entry["misses"] = stats.check_targets(entry, ref or None)
+        if entry["kind"] == "reference" and len(between) > 1:
+            entry["reference_rechecks"] = between
     return results
 
 
@@ -487,9 +487,9 @@ def markdown(report: dict) -> str:
     ]
     rechecks = next((p.get("reference_rechecks") for p in report["pages"] if p.get("reference_rechecks")), None)
     if rechecks:
-        lines[-1:-1] = [f"The reference page was measured {len(rechecks)} times during the run (every "
-                        f"{REFERENCE_EVERY} pages): {min(rechecks):.0f}–{max(rechecks):.0f} req/s at "
-                        f"{levels[-1]} clients. Each page's share is taken against the measurement nearest to "
+        lines[-1:-1] = [f"The reference page was measured {len(rechecks)} times during the run (after every "
+                        f"page): {min(rechecks):.0f}–{max(rechecks):.0f} req/s at {levels[-1]} clients. Each "
+                        "page's share is taken against the mean of the measurements just before and just after "
                         "it; the reference row shows the first.", ""]
     head = ["page", "role", "kind"]
     for c in levels:

@@ -202,25 +202,29 @@ def test_growth_check():
     assert slow[0]["misses"] == ["p50 ×1.55 > ×1.5", "queries 8 → 9"]
 
 
-def test_each_page_is_judged_against_the_reference_measured_nearest_to_it(monkeypatch):
-    """The machine's speed drifts: the reference is measured again every REFERENCE_EVERY pages and a
-    list measured late in the run is compared with the late measurement, not the first one."""
+def test_each_page_is_judged_against_the_reference_measured_around_it(monkeypatch):
+    """The machine's speed drifts: the reference is measured again after every page, and each page's
+    share is taken against the mean of the measurements just before and just after it."""
     from bench import run
 
-    speed = iter([400.0, 200.0, 200.0])  # the reference: fast at the start, slower later
+    speed = iter([400.0, 400.0, 200.0, 200.0])  # the reference: fast at the start, slower later
+    loads = []
 
     def fake_load(target, sessions, levels, duration, warmup, master_pid):
+        loads.append((target.kind, tuple(levels)))
         rps = next(speed) if target.kind == "reference" else 150.0
         return {"8": {"rps": rps, "p95_ms": 10.0, "queries": 4}}
 
     monkeypatch.setattr(run, "_load", fake_load)
-    monkeypatch.setattr(run, "REFERENCE_EVERY", 4)
     pages = [run.Target("reference", "rep", "/bench/reference-table", "reference")] + [
-        run.Target(f"list {i}", "rep", f"/l{i}", "list") for i in range(1, 9)]
+        run.Target(f"list {i}", "rep", f"/l{i}", "list") for i in range(1, 4)]
     results = run.measure(pages, {}, [8], 0.1, 0)
     by_name = {r["name"]: r for r in results}
-    assert by_name["list 1"]["reference_rps"] == {"8": 400.0}  # nearest: the first measurement
+    assert by_name["list 1"]["reference_rps"] == {"8": 400.0}  # 400 before, 400 after
     assert by_name["list 1"]["misses"]  # 150 < 50 % of 400
-    assert by_name["list 8"]["reference_rps"] == {"8": 200.0}
-    assert by_name["list 8"]["misses"] == []  # 150 ≥ 50 % of 200
-    assert by_name["reference"]["reference_rechecks"] == [400.0, 200.0, 200.0]
+    assert by_name["list 2"]["reference_rps"] == {"8": 300.0}  # 400 before, 200 after
+    assert by_name["list 2"]["misses"] == []  # 150 ≥ 50 % of 300
+    assert by_name["list 3"]["reference_rps"] == {"8": 200.0}
+    assert by_name["reference"]["reference_rechecks"] == [400.0, 400.0, 200.0, 200.0]
+    assert loads == [("reference", (8,)), ("list", (8,)), ("reference", (8,)), ("list", (8,)), ("reference", (8,)),
+                     ("list", (8,)), ("reference", (8,))]  # the reference again after each page, at the top only
