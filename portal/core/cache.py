@@ -122,9 +122,6 @@ class KeyedLRU:
         with self._lock:
             self._items.clear()
 
-    def __len__(self) -> int:
-        return len(self._items)
-
 
 class VersionedCache:
     """At most ``size`` results of one kind, least recently used dropped first."""

@@ -90,9 +90,10 @@ class _NarrowPagination(SelectPagination):
         if self._counted is None:
             if isinstance(self._count, int):  # known already (kept by the worker)
                 self._counted = self._count
+            elif self._count is None:
+                self._counted = super()._query_count()
             else:
-                self._counted = super()._query_count() if self._count is None \
-                    else self._query_args["session"].scalar(self._count)
+                self._counted = self._query_args["session"].scalar(self._count)
         return self._counted
 
     def _query_items(self) -> list:
