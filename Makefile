@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := portal
 
-.PHONY: run test install translations catalogs check-i18n lint clean serve-prod scan bench bench-compare
+.PHONY: run test install translations catalogs check-i18n lint clean serve-prod scan bench bench-compare bench-growth
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -75,6 +75,11 @@ bench: translations
 # Growth from F=0.1 to F=1: make bench-compare SMALL=bench/results/…-F0.1.json LARGE=bench/results/…-F1.json
 bench-compare: install
 	$(BIN)/python bench/compare.py $(SMALL) $(LARGE)
+
+# Growth from F=0.1 to F=1 in one run, both sizes served at once (bench/README.md): make bench-growth BENCH_DB=sqlite
+# PostgreSQL: BENCH_ARGS="--small-url postgresql+psycopg://…/a --large-url postgresql+psycopg://…/b" (scratch databases).
+bench-growth: translations
+	$(BIN)/python bench/growth.py --db $(BENCH_DB) --workers $(BENCH_WORKERS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(SCAN_VENV) build *.egg-info

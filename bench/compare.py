@@ -63,9 +63,10 @@ def _f(v, fmt="{:.1f}") -> str:
     return "—" if v is None else fmt.format(v)
 
 
-def markdown(small: dict, large: dict, rows: list[dict]) -> str:
+def markdown(small: dict, large: dict, rows: list[dict], header: list[str] | None = None) -> str:
+    """The table; ``header``: the lines above it instead of the two runs' description (bench/growth.py)."""
     ms, ml = small["meta"], large["meta"]
-    lines = [
+    lines = list(header) if header is not None else [
         f"# Growth: factor {ms['factor']} → {ml['factor']} ({ml['database']})",
         "",
         f"- Smaller run: {ms['date']}, {ms['database_version']}, commit `{ms['commit']}`",
@@ -74,6 +75,8 @@ def markdown(small: dict, large: dict, rows: list[dict]) -> str:
         "and the same number of queries per request. The workers' CPU per request is shown too: on a shared "
         "machine it is steadier than latency (compare the floor page's p50 in both runs to see the noise).",
         "",
+    ]
+    lines += [
         f"| page | kind | p50 F{ms['factor']} (ms) | p50 F{ml['factor']} (ms) | growth | CPU ms/req | queries | rows "
         "| check |",
         "|---|---|---|---|---|---|---|---|---|",

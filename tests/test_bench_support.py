@@ -228,3 +228,125 @@ def test_each_page_is_judged_against_the_reference_measured_around_it(monkeypatc
     assert by_name["reference"]["reference_rechecks"] == [400.0, 400.0, 200.0, 200.0]
     assert loads == [("reference", (8,)), ("list", (8,)), ("reference", (8,)), ("list", (8,)), ("reference", (8,)),
                      ("list", (8,)), ("reference", (8,))]  # the reference again after each page, at the top only
+
+
+# The paired growth run (bench/growth.py) -------------------------------------------------------------
+
+def test_growth_pairs_pages_by_key_and_reports_the_missing():
+    from bench import growth
+    from bench.load import Target
+
+    small = [Target("reference table (50 rows, 1 indexed query)", "rep", "/bench/reference-table", "reference"),
+             Target("customer page + timeline (12 entries)", "rep", "/customers/7", "detail"),
+             Target("customer list, name search '张三'", "rep", "/customers/?q=a", "list"),
+             Target("thread (50 messages)", "director", "/comms/threads/3", "detail"),
+             Target("appraisal sheet (own)", "rep", "/appraisals/9", "detail")]
+    large = [Target("reference table (50 rows, 1 indexed query)", "rep", "/bench/reference-table", "reference"),
+             Target("thread (51 messages)", "director", "/comms/threads/40", "detail"),
+             Target("customer page + timeline (120 entries)", "rep", "/customers/70", "detail"),
+             Target("customer list, name search '李四'", "rep", "/customers/?q=b", "list"),
+             Target("inbox", "rep", "/inbox/", "list")]
+    pairs, small_only, large_only = growth.match_pages(small, large)
+    assert [(key, a.path, b.path) for key, a, b in pairs] == [
+        ("reference table [rep]", "/bench/reference-table", "/bench/reference-table"),
+        ("customer page + timeline [rep]", "/customers/7", "/customers/70"),
+        ("customer list, name search [rep]", "/customers/?q=a", "/customers/?q=b"),
+        ("thread [director]", "/comms/threads/3", "/comms/threads/40")]
+    assert [t.name for t in small_only] == ["appraisal sheet (own)"]
+    assert [t.name for t in large_only] == ["inbox"]
+
+    # Both missing pages reach the output: the small one as compare's "not in the larger run" row.
+    summary = {"p50_ms": 5.0, "queries": 4, "rows": 10, "statuses": {"200": 3}}
+    def entry(t):
+        return {"name": t.name, "role": t.role, "kind": t.kind, "runs": {"1": dict(summary)}}
+    meta = {"date": "d", "database": "sqlite", "database_version": "SQLite 3", "commit": "c", "workers": 2,
+            "warmup": 2, "source": "/tmp/x.db", "machine": {"cores": 2}}
+    small_report, large_report = growth.reports([entry(a) for _k, a, _b in pairs], [entry(b) for _k, _a, b in pairs],
+                                                small_only, {**meta, "factor": "0.1"}, {**meta, "factor": "1"})
+    rows = growth.compare.compare(small_report, large_report)
+    assert [r["page"] for r in rows if r.get("missing")] == ["appraisal sheet [rep]"]
+    assert all(r["misses"] == [] for r in rows if not r.get("missing"))
+    text = growth.markdown(small_report, large_report, rows, large_only, rounds=3, duration=3.0)
+    assert "| appraisal sheet [rep] | detail | | | | | | | not in the larger run |" in text
+    assert "Only at factor 1: inbox [rep]" in text
+    assert text.startswith("# Growth measured in one run: factor 0.1 → 1 (sqlite)")
+
+
+class _FakeSession:
+    host, port = "127.0.0.1", 0
+
+    def __init__(self, side):
+        self.side = side
+
+    def clone(self):
+        return _FakeSession(self.side)
+
+    def close(self):
+        pass
+
+
+def test_growth_alternates_slices_and_pools_samples_per_side(monkeypatch):
+    from bench import growth
+    from bench.load import Target
+
+    events = []
+    latency = {"small": iter([0.010, 0.020, 0.030]), "large": iter([0.040, 0.050, 0.060])}
+
+    def fake_load(sessions, target, clients, duration):
+        side = sessions["rep"].side
+        events.append(("slice", side, target.path, clients, duration))
+        seconds = next(latency[side])
+        return [stats.Sample(seconds, 200, 4 if side == "small" else 5, 10)] * 2, 0.5
+
+    monkeypatch.setattr(growth, "run_load", fake_load)
+    monkeypatch.setattr(growth, "one_request",
+                        lambda session, target: events.append(("warm", session.side, target.path)))
+    small = growth.Side("small", {"rep": _FakeSession("small")})
+    large = growth.Side("large", {"rep": _FakeSession("large")})
+    out = growth.measure_pair(small, large, Target("p", "rep", "/s", "list"), Target("p", "rep", "/l", "list"),
+                              duration=3.0, rounds=3, warmup=2)
+    assert events[:4] == [("warm", "small", "/s")] * 2 + [("warm", "large", "/l")] * 2
+    small_slice, large_slice = ("slice", "small", "/s", 1, 1.0), ("slice", "large", "/l", 1, 1.0)
+    assert events[4:] == [small_slice, large_slice, large_slice, small_slice, small_slice, large_slice]
+    a, b = out["small"]["runs"]["1"], out["large"]["runs"]["1"]
+    assert a["requests"] == b["requests"] == 6 and a["elapsed_s"] == b["elapsed_s"] == 1.5
+    assert a["p50_ms"] == pytest.approx(20.0) and b["p50_ms"] == pytest.approx(50.0)  # pooled over the 3 slices
+    assert a["queries"] == 4 and b["queries"] == 5
+    assert out["small"]["slice_p50_ms"] == pytest.approx([10.0, 20.0, 30.0])
+    assert out["large"]["slice_p50_ms"] == pytest.approx([40.0, 50.0, 60.0])
+
+
+def test_growth_a_drift_of_the_machine_hits_both_sides_alike(monkeypatch):
+    """The machine slows down 2× halfway through the run (a block of pages, as seen between two separate
+    runs): each page is measured on both sizes in that same stretch, so its growth stays what it is."""
+    from bench import growth
+    from bench.load import Target
+
+    names = ["home", "inbox", "appraisal sheet (own)", "thread (50 messages)"]
+    true_growth = {"home": 1.0, "inbox": 1.0, "appraisal sheet (own)": 1.3, "thread (50 messages)": 1.0}
+    rounds, total = 3, len(names) * 2 * 3
+    clock = {"slice": 0}
+
+    def fake_load(sessions, target, clients, duration):
+        slow = 2.0 if clock["slice"] >= total / 2 else 1.0  # the machine, by the slice's place in time
+        clock["slice"] += 1
+        side = sessions["rep"].side
+        seconds = 0.004 * slow * (true_growth[target.name] if side == "large" else 1.0)
+        count = max(1, int(duration / seconds))  # closed loop: a slower machine answers fewer requests
+        return [stats.Sample(seconds, 200, 6, 20)] * count, duration
+
+    monkeypatch.setattr(growth, "run_load", fake_load)
+    small = growth.Side("small", {"rep": _FakeSession("small")})
+    large = growth.Side("large", {"rep": _FakeSession("large")})
+    pairs = [(n, Target(n, "rep", "/s", "detail"), Target(n, "rep", "/l", "detail")) for n in names]
+    small_pages, large_pages = growth.measure(pairs, small, large, duration=3.0, rounds=rounds, warmup=0)
+    assert clock["slice"] == total
+    # The drift was there: the later pages took twice as long on both sizes …
+    assert small_pages[3]["runs"]["1"]["p50_ms"] == pytest.approx(2 * small_pages[0]["runs"]["1"]["p50_ms"])
+    # … yet every page's growth is its own.
+    meta = {"factor": "x"}
+    rows = growth.compare.compare({"meta": meta, "pages": small_pages}, {"meta": meta, "pages": large_pages})
+    assert [r["page"] for r in rows] == ["home [rep]", "inbox [rep]", "appraisal sheet [rep]", "thread [rep]"]
+    for row, name in zip(rows, names, strict=True):
+        assert row["ratio"] == pytest.approx(true_growth[name], rel=0.02)
+        assert row["misses"] == []

@@ -145,9 +145,13 @@ def test_timeline_entries_from_plain_rows_show_what_the_objects_showed(client, w
 
         assert c.id  # loaded before counting
         build_timeline(c, world.rep_a)  # the settings and cache tokens the scope reads, once per request
+        client.application.extensions["portal.cache"].pop("customer_timeline")  # the rows the worker keeps
         with count_queries() as q:
             page = build_timeline(c, world.rep_a)
         assert q.n == 1, q.statements  # every kind, the contracts' too, in one UNION ALL
+        with count_queries() as q:
+            assert build_timeline(c, world.rep_a).items == page.items
+        assert q.n == 0  # kept until the customer's history changes (test_customers_timeline_cache.py)
         items, total = page.items, page.total
         assert total == 6 and [i.kind for i in items].count("request") == 2
         assert {i.kind for i in items} == {"activity", "opportunity", "request", "event"}

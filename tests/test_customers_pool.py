@@ -191,6 +191,21 @@ def test_customer_page_open_recycles(client, world):
     assert "Returned to the pool by the rules" in resp.get_data(as_text=True)
 
 
+def test_a_kept_timeline_shows_the_recycling(client, world):
+    """The recycling's one UPDATE raises the customers' timeline versions for the events it writes in bulk:
+    a worker that kept the timeline reads it again."""
+    c = _owned(world, since=datetime.now(UTC))
+    sign_in(client, world.director_a)
+    for _ in range(2):
+        assert "Returned to the pool by the rules" not in client.get(f"/customers/{c.id}").get_data(as_text=True)
+    c.owned_since = datetime.now(UTC) - timedelta(days=400)
+    db.session.commit()
+    assert _recycle(world) == 0  # no rules yet
+    _rules(world, C={"no_follow_up_days": 5})
+    assert _recycle(world) == 1
+    assert "Returned to the pool by the rules" in client.get(f"/customers/{c.id}").get_data(as_text=True)
+
+
 # Reminders ---------------------------------------------------------------------------------------
 
 def test_reminder_once_per_due_date(app, world):

@@ -232,8 +232,9 @@ def delete_instalment(actor, instalment: Instalment) -> None:
     if not can_plan(actor, contract):
         raise Forbidden()
     refuse_if_locked(contract)
+    # The instalment a payment settles is not on the customer's timeline.
     db.session.execute(Payment.__table__.update().where(Payment.instalment_id == instalment.id)
-                       .values(instalment_id=None))
+                       .values(instalment_id=None).execution_options(timeline_handled=True))
     db.session.delete(instalment)
     db.session.flush()
     allocate(contract.id)

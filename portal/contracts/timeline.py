@@ -14,6 +14,7 @@ from ..authz import scope_query, scope_signature
 from ..core.links import id_paths
 from ..core.memo import request_memo
 from ..customers.timeline import CUSTOMER_ID, TimelineArm, TimelineItem, register_timeline_arms
+from ..customers.timeline_writes import track_timeline_writes
 from ..i18n import money
 from .models import Contract, Order, Payment
 
@@ -101,3 +102,8 @@ def contract_arms(viewer) -> list[TimelineArm]:
 
 
 register_timeline_arms("contracts", contract_arms, key=scope_signature)
+# A payment names its contract, which names the customer.
+for _model in (Contract, Order):
+    track_timeline_writes(_model)
+track_timeline_writes(Payment, "contract_id",
+                      customers_of=lambda ids: select(Contract.customer_id).where(Contract.id.in_(ids)))

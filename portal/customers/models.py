@@ -149,6 +149,8 @@ class Customer(db.Model):
     # In the company pool the GM keeps: reps of every team see and claim it (it joins their team).
     company_pool: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", index=True)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # see core/concurrency.py
+    # Raised by every write to the customer's history (timeline_writes.py): the workers keep timelines by it.
+    timeline_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Name, phone, pinyin and the contacts' names and phones, for the list's search (see search.py).
     search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
 

@@ -422,7 +422,7 @@ def recycle_team(team_id: int, today: date | None = None, actor=None) -> int:
     # The previous owner is the current one: SET evaluates every right side against the old row.
     stmt = (update(Customer).where(Customer.id.in_(due), cond)
             .values(previous_owner_id=Customer.owner_id, owner_id=None, pool_entered_at=now, reminded_due_on=None,
-                    locked_until=None)
+                    locked_until=None, timeline_version=Customer.timeline_version + 1)  # the events below
             .returning(Customer.id, Customer.name, Customer.previous_owner_id)
             .execution_options(synchronize_session=False))
     rows = db.session.execute(stmt).all()
@@ -431,7 +431,7 @@ def recycle_team(team_id: int, today: date | None = None, actor=None) -> int:
     # An UPDATE statement passes no flush: the owners changed, so the cached region menus go.
     bump(db.session.connection(), REGIONS_CACHE)
     actor_id = actor.id if actor is not None else None
-    db.session.execute(insert(CustomerEvent.__table__), [
+    db.session.execute(insert(CustomerEvent.__table__).execution_options(timeline_handled=True), [
         {"customer_id": cid, "team_id": team_id, "kind": "recycled", "actor_id": actor_id, "note": None,
          "occurred_at": now} for cid, _name, _prev in rows])
     ip = request.remote_addr if has_request_context() else None

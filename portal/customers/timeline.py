@@ -52,7 +52,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from ..core.cache import KeyedLRU
+from ..core.cache import KeyedLRU, VersionedCache
 from ..core.db import db
 from ..core.periods import local_midnight
 from ..core.types import Money, UTCDateTime
@@ -65,6 +65,7 @@ from .models import (
     ResourceRequest,
     activity_contact,
 )
+from .timeline_writes import TIMELINE_CACHE
 
 
 @dataclass
@@ -342,19 +343,27 @@ def _build_statement(arms: list[TimelineArm]) -> tuple:
 
 
 def _statement(viewer) -> tuple:
-    """The statement for the viewer, built once per key of the registered arms (building a statement
-    costs more Python time than running it, and a new one costs SQLAlchemy its cache key)."""
+    """The statement for the viewer and its key, built once per key of the registered arms (building a
+    statement costs more Python time than running it, and a new one costs SQLAlchemy its cache key)."""
     key = tuple((name, key_of(viewer)) for name, (_arms, key_of) in ARMS.items())
-    return _STATEMENTS.get(key, lambda: _build_statement(
+    return key, _STATEMENTS.get(key, lambda: _build_statement(
         [*_own_arms(), *(arm for arms, _key in ARMS.values() for arm in arms(viewer))]))
+
+
+# The rows of the timelines last read, by customer, its timeline version, the statement's key (what the
+# viewer may see) and the number of rows; each worker keeps its own (timeline_writes.py says when they
+# go stale). A page keeps at most 2 × limit + 1 rows: 256 timelines are a few megabytes.
+_ROWS = VersionedCache(TIMELINE_CACHE, size=256)
 
 
 def _placed_rows(customer, viewer, limit: int) -> tuple[list, int]:
     """(when, shape, row) for the newest ``limit`` rows of each list of the statement, and how many
     entries there are in all."""
-    stmt, shapes = _statement(viewer)
+    key, (stmt, shapes) = _statement(viewer)
+    rows = _ROWS.get((customer.id, customer.timeline_version, key, limit), lambda: db.session.execute(
+        stmt, {"customer_id": customer.id, "limit": limit}).all())
     placed, total, midnights = [], 0, {}
-    for row in db.session.execute(stmt, {"customer_id": customer.id, "limit": limit}):
+    for row in rows:
         shape = shapes.get(row[0])
         if shape is None:
             total = row[-1]
