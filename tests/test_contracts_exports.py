@@ -45,6 +45,9 @@ def test_contract_export_csv_and_xlsx(client, world):
     ws = load_workbook(io.BytesIO(resp.data)).active
     assert ws.cell(2, 1).value == "HT-E1" and Decimal(str(ws.cell(2, 4).value)) == Decimal("120000")
     assert Decimal(str(ws.cell(2, 14).value)) == Decimal("99999.5")
+    assert ws.title == "合同" and ws.cell(1, 1).value == "合同编号"
+    assert ws.cell(2, 4).number_format == ws.cell(2, 14).number_format == "#,##0.00"  # money as money
+    assert ws.cell(2, 1).number_format == "General"
     assert client.get("/contracts/export.pdf").status_code == 404
     sign_in(client, world.director_b)
     rows = list(csv.reader(io.StringIO(client.get("/contracts/export.csv").get_data(as_text=True).lstrip("\ufeff"))))

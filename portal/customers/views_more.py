@@ -238,7 +238,14 @@ EXPORT_LIMIT = 20000
 
 def _export_rows():
     stmt, _sort = filtered_customers(request.args)
-    stmt = stmt.options(joinedload(Customer.owner), joinedload(Customer.lost_reason)).limit(EXPORT_LIMIT)
+    # Plain columns with the owner's and lost reason's names joined in: an export runs to 20,000 customers,
+    # and loading them as objects with their owners cost more than writing the file.
+    stmt = (stmt.with_only_columns(
+        Customer.name, Customer.kind, Customer.status, Customer.tier, Customer.industry, Customer.region,
+        Customer.source, Customer.phone, Customer.address, User.display_name, Customer.annual_value,
+        Customer.activated_at, Customer.last_contact_at, LostReason.name, Customer.created_at)
+        .outerjoin(User, User.id == Customer.owner_id).outerjoin(LostReason, LostReason.id == Customer.lost_reason_id)
+        .limit(EXPORT_LIMIT))
     header = [_("Name"), _("Kind"), _("Status"), _("Tier"), _("Industry"), _("Region"), _("Source"), _("Phone"),
               _("Address"), _("Owner"), _("Expected yearly purchases (CNY)"), _("Customer since"), _("Last contact"),
               _("Lost reason"), _("Added on")]
@@ -247,13 +254,17 @@ def _export_rows():
     def local(value):
         return fmt_date(value) if value else ""
 
+    # Each label translated once, not once per row.
+    kinds, statuses, sources = ({k: str(v) for k, v in labels.items()}
+                                for labels in (KIND_LABELS, STATUS_LABELS, SOURCE_LABELS))
+    pool = _("Public pool")
     rows = []
-    for c in db.session.scalars(stmt):
-        rows.append([c.name, str(KIND_LABELS.get(c.kind, c.kind)), str(STATUS_LABELS.get(c.status, c.status)),
-                     c.tier or "", c.industry or "", c.region or "", str(SOURCE_LABELS.get(c.source, "")) if c.source
-                     else "", c.phone or "", c.address or "", c.owner.display_name if c.owner else _("Public pool"),
-                     c.annual_value, local(c.activated_at), local(c.last_contact_at),
-                     c.lost_reason.name if c.lost_reason else "", local(c.created_at)])
+    for (name, kind, status, tier, industry, region, source, phone, address, owner, annual_value, activated_at,
+         last_contact_at, lost_reason, created_at) in db.session.execute(stmt):
+        rows.append([name, kinds.get(kind, kind), statuses.get(status, status), tier or "", industry or "",
+                     region or "", sources.get(source, "") if source else "", phone or "", address or "",
+                     owner or pool, annual_value, local(activated_at), local(last_contact_at), lost_reason or "",
+                     local(created_at)])
     return header, rows
 
 
@@ -275,19 +286,11 @@ def export_csv():
 @bp.route("/export.xlsx")
 @policy(SALES)
 def export_xlsx():
-    from openpyxl import Workbook
+    from ..core import xlsx
 
     header, rows = _export_rows()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Customers"))
-    ws.append(header)
-    for row in rows:
-        ws.append([spreadsheet_safe(v) if isinstance(v, str) else v for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
     stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return Response(buf.getvalue(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(xlsx.workbook(_("Customers"), header, rows), mimetype=xlsx.MIME,
                     headers={"Content-Disposition": f"attachment; filename=customers-{stamp}.xlsx"})
 
 

@@ -309,21 +309,9 @@ def export_response(fmt: str, name: str, title: str, header: list, rows: list[li
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")
         mimetype = "text/csv; charset=utf-8"
     else:
-        from openpyxl import Workbook
+        from ..core import xlsx
 
-        wb = Workbook()
-        ws = wb.active
-        ws.title = title[:31] or "Sheet1"
-        ws.append(header)
-        for row in rows:
-            ws.append([_cell(v) for v in row])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = "#,##0.00"
-        out = io.BytesIO()
-        wb.save(out)
-        data = out.getvalue()
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        data, mimetype = xlsx.workbook(title, header, rows), xlsx.MIME
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename={name}.{fmt}"})
 

@@ -12,29 +12,18 @@ from ...authz import MANAGERS, policy
 from ...core.db import db
 from ...core.links import id_paths
 from ...core.pagination import paginate, paginate_counted
-from ...core.text import spreadsheet_safe
 from ...i18n import fmt_date, fmt_number
 from .. import bp, queries, services
 from ..forms import QTYPE_LABELS, STATUS_LABELS
 from ..models import Attempt, Course
 from .common import quiz_or_404
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def _xlsx(title: str, header: list[str], rows: list[list], filename: str):
-    from openpyxl import Workbook
+    from ...core import xlsx
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(header)
-    for row in rows:
-        ws.append([spreadsheet_safe(v) for v in row])
-    buf = BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return send_file(buf, mimetype=XLSX, as_attachment=True, download_name=filename)
+    return send_file(BytesIO(xlsx.workbook(title, header, rows)), mimetype=xlsx.MIME, as_attachment=True,
+                     download_name=filename)
 
 
 # Course columns per page of the matrix: like Moodle's completion report, a wide matrix is paged
