@@ -29,6 +29,7 @@ class Found:
     running_attempt_id: int | None = None
     periods: dict = field(default_factory=dict)  # kind -> key
     audit_rows: int = 0
+    contracts: int = 0  # in the whole company (the GM's export)
     notes: list = field(default_factory=list)
 
 
@@ -134,5 +135,8 @@ def discover(app, accounts: dict) -> Found:
 
         found.audit_rows = min(50, db.session.scalar(
             select(func.count()).select_from(AuditEntry).where(AuditEntry.actor_id == rep.id)) or 0)
+        from portal.contracts.models import Contract
+
+        found.contracts = db.session.scalar(select(func.count()).select_from(Contract)) or 0
         db.session.rollback()
     return found

@@ -19,7 +19,8 @@ _MARK = 987654321
 
 def id_paths(endpoint: str, key: str, **values) -> Callable[[int], str]:
     """``url_for(endpoint, key=id, **values)`` for the many ids of a list: the URL is built once and each
-    id is set into it. ``key`` must be an ``int`` route argument (its digits need no quoting)."""
+    id is set into it. ``key`` must be an ``int`` route argument or a query argument given ints (its digits
+    need no quoting either way)."""
     head, mark, tail = url_for(endpoint, **{key: _MARK}, **values).partition(str(_MARK))
     if not mark:
         raise ValueError(f"{endpoint}: {key} is not part of the path")
