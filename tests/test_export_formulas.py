@@ -1,4 +1,4 @@
-"""Exports built by plans.queries.export_response (contract list, target status) do not carry formulas.
+"""Exports built by core.exports.export_response (contract list, target status) do not carry formulas.
 
 Found while adding the outside scan (SECURITY.md): the customer export already neutralised text that a
 spreadsheet would run as a formula (CSV injection); the shared contract/status writer did not.
@@ -16,7 +16,7 @@ from samples_contracts import make_customer
 
 from portal.contracts.models import Contract
 from portal.core.db import db
-from portal.plans.queries import _cell
+from portal.core.exports import csv_cell as _cell
 
 FORMULA = '=HYPERLINK("http://evil.example/","open")'
 
@@ -44,3 +44,24 @@ def test_contract_export_writes_formula_text_as_text(client, world):
     r = cells["HT-F1"]
     assert ws.cell(r, 3).value == "'" + FORMULA and ws.cell(r, 3).data_type == "s"
     assert Decimal(str(ws.cell(r, 4).value)) == Decimal("-1")
+
+
+def test_every_export_names_its_file_and_customers_quote_formulas_too(app, client, world):
+    """One writer for every export: the download's name (quoted, with filename* outside ASCII), the BOM of
+    the CSV, and the customer export's text guarded like the contracts'."""
+    from portal.core.exports import export_response
+
+    with app.test_request_context():
+        response = export_response("csv", "目标-2026", "t", ["a"], [[FORMULA]])
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        assert "filename*=UTF-8''%E7%9B%AE%E6%A0%87-2026.csv" in response.headers["Content-Disposition"]
+        assert response.get_data().startswith("\ufeff".encode()) and b"'=HYPERLINK" in response.get_data()
+    make_customer(world.rep_a, FORMULA)
+    sign_in(client, world.rep_a)
+    response = client.get("/customers/export.csv")
+    assert response.headers["Content-Disposition"].endswith(".csv") and "customers-" in response.headers[
+        "Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert ["'" + FORMULA] == [r[0] for r in rows if r[0].endswith('"open")')]
+    ws = load_workbook(io.BytesIO(client.get("/customers/export.xlsx").data)).active
+    assert "'" + FORMULA in [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)]

@@ -15,6 +15,7 @@ from ..authz import DIRECTOR, REP, SALES, get_scoped_or_404, managed_team_ids, p
 from ..core import concurrency
 from ..core.db import db
 from ..core.errors import ServiceError
+from ..core.exports import FORMATS, export_response
 from ..core.links import id_paths
 from ..core.money import ZERO, to_money
 from ..core.pagination import paginate_narrow
@@ -184,9 +185,7 @@ def contract_header() -> list[str]:
 @policy(SALES)
 def export(fmt: str):
     """The contract list (same filters) as CSV or XLSX."""
-    from ..plans.queries import export_response
-
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in FORMATS:
         abort(404)
     user = current_user._get_current_object()
     stmt = scope_query(_exported_rows(), Contract, user).where(*_filter_conditions(request.args))

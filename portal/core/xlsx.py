@@ -24,7 +24,8 @@ MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # XML 1.0 has no way to write these characters, even escaped: a pasted control character would make the
 # file unreadable, so it is left out.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
+_NOT_XML = re.compile(f"[{_NOT_XML_CHARS}]")
 _SHEET_NAME_BAN = re.compile(r"[\[\]:*?/\\]")
 
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -71,7 +72,8 @@ _STYLES = (
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
-_SPECIAL = re.compile("[<>&\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# What needs escaping or leaving out.
+_SPECIAL = re.compile(f"[<>&{_NOT_XML_CHARS}]")
 
 
 def _text(value: str) -> str:

@@ -64,18 +64,8 @@ def raise_versions(session: Session, touched: dict[_Tracked, set]) -> None:
     parts = [(None, sorted(direct))] + [(t.customers_of, sorted(ids)) for t, ids in touched.items() if t.customers_of]
     # An import flushes thousands of rows at once: SQLite takes at most 32,766 parameters a statement, so
     # at most _CHUNK ids go in one; a flush of one customer's rows is one statement.
-    batches, batch, size = [], [], 0
-    for customers_of, ids in parts:
-        for i in range(0, len(ids), _CHUNK):
-            chunk = ids[i:i + _CHUNK]
-            if batch and size + len(chunk) > _CHUNK:
-                batches.append(batch)
-                batch, size = [], 0
-            batch.append(table.c.id.in_(chunk if customers_of is None else customers_of(chunk)))
-            size += len(chunk)
-    if batch:
-        batches.append(batch)
-    for conditions in batches:
+    for batch in _batches(parts, _CHUNK):
+        conditions = [table.c.id.in_(ids if customers_of is None else customers_of(ids)) for customers_of, ids in batch]
         stmt = (update(table).where(or_(*conditions)).values(timeline_version=table.c.timeline_version + 1)
                 .returning(table.c.id, table.c.timeline_version))
         for customer_id, version in session.connection().execute(stmt):
@@ -85,6 +75,22 @@ def raise_versions(session: Session, touched: dict[_Tracked, set]) -> None:
 
 
 _CHUNK = 5000
+
+
+def _batches(parts, limit: int):
+    """The (customers_of, ids) parts regrouped so that no group holds more than ``limit`` ids in all; a part
+    longer than that is cut in pieces."""
+    batch, size = [], 0
+    for customers_of, ids in parts:
+        for i in range(0, len(ids), limit):
+            piece = ids[i:i + limit]
+            if batch and size + len(piece) > limit:
+                yield batch
+                batch, size = [], 0
+            batch.append((customers_of, piece))
+            size += len(piece)
+    if batch:
+        yield batch
 
 
 @event.listens_for(Session, "after_flush")

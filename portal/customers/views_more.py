@@ -1,11 +1,7 @@
 """Customer requests, market information, the editable lists and settings, import and export."""
 from __future__ import annotations
 
-import csv
-import io
-from datetime import UTC, datetime
-
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,8 +11,9 @@ from ..authz import ADMIN, DIRECTOR, GM, REP, SALES, policy
 from ..core import settings
 from ..core.db import db, utcnow
 from ..core.errors import ServiceError
+from ..core.exports import export_response
 from ..core.pagination import paginate
-from ..core.text import spreadsheet_safe
+from ..core.periods import local_today
 from ..people.models import User
 from . import bp, importer, services
 from .access import (
@@ -268,30 +265,23 @@ def _export_rows():
     return header, rows
 
 
+def _export(fmt: str):
+    header, rows = _export_rows()
+    return export_response(fmt, f"customers-{local_today().isoformat()}", _("Customers"), header, rows)
+
+
 @bp.route("/export.csv")
 @policy(SALES)
 def export_csv():
     """The filtered list as CSV (UTF-8 with a BOM so Excel reads the Chinese)."""
-    header, rows = _export_rows()
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else spreadsheet_safe(str(v)) for v in row])
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename=customers-{stamp}.csv"})
+    return _export("csv")
 
 
 @bp.route("/export.xlsx")
 @policy(SALES)
 def export_xlsx():
-    from ..core import xlsx
-
-    header, rows = _export_rows()
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return Response(xlsx.workbook(_("Customers"), header, rows), mimetype=xlsx.MIME,
-                    headers={"Content-Disposition": f"attachment; filename=customers-{stamp}.xlsx"})
+    """The filtered list as XLSX, numbers kept as numbers."""
+    return _export("xlsx")
 
 
 # Import ---------------------------------------------------------------------------------------

@@ -285,37 +285,6 @@ def orders_count(rep_ids, period: Period) -> dict[int, int]:
 
 # Exports (the contract list uses the same writer) ---------------------------------------------
 
-def _cell(value):
-    from ..core.text import spreadsheet_safe
-
-    if value is None:
-        return ""
-    return spreadsheet_safe(value)
-
-
-def export_response(fmt: str, name: str, title: str, header: list, rows: list[list]):
-    """CSV (UTF-8 with BOM, so Excel reads the Chinese) or XLSX with numbers kept as numbers."""
-    import csv
-    import io
-
-    from flask import Response
-
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([_cell(v) for v in row])
-        data = ("\ufeff" + buf.getvalue()).encode("utf-8")
-        mimetype = "text/csv; charset=utf-8"
-    else:
-        from ..core import xlsx
-
-        data, mimetype = xlsx.workbook(title, header, rows), xlsx.MIME
-    return Response(data, mimetype=mimetype,
-                    headers={"Content-Disposition": f"attachment; filename={name}.{fmt}"})
-
-
 # Several periods and levels at once -----------------------------------------------------------
 
 def _within(col, period: Period, utc: bool = False):

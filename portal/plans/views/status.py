@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from ...authz import MANAGERS, SALES, policy
 from ...core.db import db
+from ...core.exports import FORMATS, export_response
 from ...core.pagination import paginate_list
 from ...core.periods import Period, local_today
 from ...people.models import Team, User
@@ -179,14 +180,14 @@ def status_header() -> list[str]:
 @policy(SALES)
 def status_export(fmt: str):
     """The target-status table as CSV or XLSX."""
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in FORMATS:
         abort(404)
     scope, team_id, rep_id = _scope_from_args()
     period = period_arg("month")
     rows = status_rows(queries.scope_status(period, scope, team_id, rep_id))
     name = f"target-status-{scope}-{team_id or rep_id or 'all'}-{period.key}"
     title = f"{_title(scope, team_id, rep_id)} {period.key}"
-    return queries.export_response(fmt, name, title, status_header(), rows)
+    return export_response(fmt, name, title, status_header(), rows)
 
 
 def _collections(period: Period, today, team_ids, known_people=()) -> dict:

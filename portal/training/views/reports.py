@@ -1,15 +1,14 @@
 """Reports: the training matrix (reps × courses), per-quiz results, question statistics; XLSX exports."""
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import render_template, request, send_file
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from ...authz import MANAGERS, policy
 from ...core.db import db
+from ...core.exports import export_response
 from ...core.links import id_paths
 from ...core.pagination import paginate, paginate_counted
 from ...i18n import fmt_date, fmt_number
@@ -17,14 +16,6 @@ from .. import bp, queries, services
 from ..forms import QTYPE_LABELS, STATUS_LABELS
 from ..models import Attempt, Course
 from .common import quiz_or_404
-
-
-def _xlsx(title: str, header: list[str], rows: list[list], filename: str):
-    from ...core import xlsx
-
-    return send_file(BytesIO(xlsx.workbook(title, header, rows)), mimetype=xlsx.MIME, as_attachment=True,
-                     download_name=filename)
-
 
 # Course columns per page of the matrix: like Moodle's completion report, a wide matrix is paged
 # across as well as down, so a page draws the same number of cells with 10 courses or 1,000.
@@ -100,8 +91,8 @@ def matrix():
                 row.append("" if cell is None else
                            f"{STATUS_LABELS[cell.status]}{f' {cell.best}' if cell.best is not None else ''}")
             rows.append(row)
-        return _xlsx(_("Training matrix"), [_("Sales rep"), _("Team")] + [c.title for c in courses], rows,
-                     "training-matrix.xlsx")
+        return export_response("xlsx", "training-matrix", _("Training matrix"),
+                               [_("Sales rep"), _("Team")] + [c.title for c in courses], rows)
     reps, page, columns, courses, cells = _matrix(viewer, team_id, all_rows=False)
     shown, indexes = _shown_cells(reps, courses, cells)
     return render_template("training/matrix.html", reps=reps, page=page, columns=columns, courses=courses,
@@ -122,8 +113,9 @@ def quiz_report(quiz_id: int):
         rows = [[a.user.display_name, a.number, _state_label(a.state), fmt_date(a.started_at),
                  fmt_date(a.finished_at) if a.finished_at else "", str(a.score) if a.score is not None else ""]
                 for a in db.session.scalars(stmt)]
-        return _xlsx(_("Results"), [_("Sales rep"), _("Attempt"), _("State"), _("Started"), _("Finished"),
-                                    _("Score (%)")], rows, f"quiz-{quiz.id}-results.xlsx")
+        return export_response("xlsx", f"quiz-{quiz.id}-results", _("Results"),
+                               [_("Sales rep"), _("Attempt"), _("State"), _("Started"), _("Finished"), _("Score (%)")],
+                               rows)
     page = paginate(stmt)
     bins = queries.score_distribution(current_user, quiz)
     chart = {
