@@ -312,3 +312,42 @@ def test_the_list_holds_exactly_the_customers_each_role_may_open(app, world):
                 listed = set(db.session.scalars(visible_customers(user).with_only_columns(Customer.id)))
                 allowed = {c.id for c in db.session.scalars(sa_select(Customer)) if can_see_customer(user, c)}
                 assert listed == allowed, (who, director_scope, rep_scope, team_read)
+
+
+def test_a_list_read_per_visibility_term_pages_as_the_whole_or(app, world, count_queries):
+    """A director's or rep's list picks its page from each visibility term's first rows (core.pagination's
+    branches): every sort, filter and page holds the rows and order a plain OFFSET over the OR gives,
+    in the same number of queries."""
+    from portal.core import settings
+    from portal.core.pagination import paginate, paginate_narrow
+    from portal.customers.access import visible_customers
+    from portal.customers.models import Customer
+    from portal.customers.views import SORTS, visible_branches
+
+    owners = [world.rep_a, world.rep_a2, world.director_a, None, world.rep_b]
+    for n in range(48):
+        owner = owners[n % len(owners)]
+        customer(owner, team=None if owner else (world.team_a if n % 2 else world.team_b),
+                 name=f"分支客户{(n * 7) % 48:02d}", tier=[None, "A", "B"][n % 3], status=("prospect", "active")[n % 2],
+                 company_pool=owner is None and n % 4 == 1,
+                 last_contact_at=None if n % 5 == 0 else datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=n % 9))
+    columns = db.select(Customer.id, Customer.name)
+    for director_scope in ("dept_and_sub", "self_and_reports"):
+        settings.put("data_scope.director", director_scope)
+        db.session.commit()
+        for who in ("director_a", "rep_a"):
+            user = getattr(world, who)
+            for conds in ([], [Customer.status == "active"]):
+                for sort, order in SORTS.items():
+                    for page in (1, 2, 3, 4):
+                        with app.test_request_context(f"/customers/?page={page}"):
+                            stmt = visible_customers(user).where(*conds).order_by(*order)
+                            branches = visible_branches(user, conds, order)
+                            assert branches and len(branches) > 1, who
+                            plain = paginate(stmt, per_page=5)
+                            with count_queries() as q:
+                                picked = paginate_narrow(stmt, Customer, rows=columns, per_page=5, branches=branches)
+                                ids = [r.id for r in picked.items]
+                                assert picked.total == plain.total
+                            assert ids == [c.id for c in plain.items], (who, director_scope, conds, sort, page)
+                            assert q.n == (2 if ids else 1)

@@ -567,3 +567,12 @@ def test_settings_are_kept_per_worker_until_a_setting_is_written(app, world, two
     for worker, c in clients:
         html, reads = page(worker, c)
         assert "乙公司" in html and "甲公司" not in html and reads == 1
+
+
+def test_filter_options_escape_and_mark_the_chosen_one():
+    from portal.templating import options
+
+    html = str(options([(1, "王<伟>"), (12, "李娜"), ("a&b", 'x"y')], "12"))
+    assert html == ('<option value="1">王&lt;伟&gt;</option><option value="12" selected>李娜</option>'
+                    '<option value="a&amp;b">x&#34;y</option>')
+    assert " selected" not in str(options([(1, "a")], None)) and " selected" in str(options([(1, "a")], 1))

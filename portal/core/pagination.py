@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.sql import util as sql_util
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.expression import ColumnClause
@@ -81,8 +81,9 @@ def paginate_counted(stmt, per_page: int | None = None, arg: str = "page", fence
 class _NarrowPagination(SelectPagination):
     """A page whose rows are picked on their ids alone, inside the one query that loads them."""
 
-    def __init__(self, model, options, count=None, rows=None, **kwargs):
+    def __init__(self, model, options, count=None, rows=None, branches=None, **kwargs):
         self._model, self._options, self._count, self._rows = model, options, count, rows
+        self._branches = branches
         self._counted = None
         super().__init__(**kwargs)
 
@@ -102,7 +103,16 @@ class _NarrowPagination(SelectPagination):
         if self.page > 1 and self._query_offset >= self._query_count():
             return []
         stmt = self._query_args["select"]
-        ids = stmt.with_only_columns(self._model.id).limit(self.per_page).offset(self._query_offset).subquery()
+        ids = stmt.with_only_columns(self._model.id)
+        if self._branches:
+            # The page is among the first offset + per_page rows of some branch: each branch's top rows come
+            # from its own index in order, and only those few are sorted again.
+            reach = self._query_offset + self.per_page
+            tops = [b.with_only_columns(self._model.id).limit(reach).subquery() for b in self._branches]
+            candidates = union(*[select(top.c.id) for top in tops]).subquery()
+            ids = (select(self._model.id).where(self._model.id.in_(select(candidates.c.id)))
+                   .order_by(*stmt._order_by_clauses))
+        ids = ids.limit(self.per_page).offset(self._query_offset).subquery()
         chosen = self._model.id.in_(select(ids.c.id))
         if self._rows is not None:
             return self._query_args["session"].execute(
@@ -111,7 +121,7 @@ class _NarrowPagination(SelectPagination):
         return list(self._query_args["session"].scalars(page).unique())
 
 
-def paginate_narrow(stmt, model, options=(), per_page: int | None = None, count=None, rows=None):
+def paginate_narrow(stmt, model, options=(), per_page: int | None = None, count=None, rows=None, branches=None):
     """``paginate`` for a long list shown with joined rows, in the same two queries (page and count).
 
     The page's ids are chosen in a subquery (same filters and order) and only those rows are loaded and
@@ -121,8 +131,12 @@ def paginate_narrow(stmt, model, options=(), per_page: int | None = None, count=
     or the number itself when it is known.
     ``rows``: a select of just the columns the list shows (its joins included), to load plain rows rather
     than ``model`` objects with ``options``; the page's ids and order are added to it.
+    ``branches``: for a ``stmt`` whose filter is an OR of conditions (a director's teams, their own
+    records, the pool), the same select once per condition, each with ``stmt``'s order. A sort over the
+    OR reads every row that meets any of them (2,000 for a director's customers) before it can take 25;
+    each branch reads its first rows from an index in the list's order.
     """
-    return _NarrowPagination(model, options, count, rows, select=stmt, session=db.session(), page=_page_arg(),
+    return _NarrowPagination(model, options, count, rows, branches, select=stmt, session=db.session(), page=_page_arg(),
                              per_page=per_page or current_app.config["PER_PAGE"], max_per_page=200,
                              error_out=False)
 

@@ -183,6 +183,8 @@ class Customer(db.Model):
         # every pool customer of that status in the company.
         Index("ix_customer_team_pool_status", "team_id", "owner_id", "status", "id"),
         Index("ix_customer_name_id", "name_key", "id"),  # the list's order, ids alone (see ix_sales_order_day_id)
+        # A director's list by name, one team at a time (core.pagination's branches): its first rows in order.
+        Index("ix_customer_team_name", "team_id", "name_key", "id"),
         Index("ix_customer_owner_arrival", "owner_id", "pool_entered_at", "id", "status", "team_id", "company_pool"),
         Index("ix_customer_owner_region", "owner_id", "region", "status", "team_id", "company_pool"),
         Index("ix_customer_owner_industry", "owner_id", "industry", "status", "team_id", "company_pool"),

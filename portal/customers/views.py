@@ -153,11 +153,14 @@ def index():
         page = paginate_counted(_list_columns(stmt), fence=True)
     else:
         page = paginate_narrow(stmt, Customer, rows=_list_columns(select(Customer)),
-                               count=visible_total(user) if not conds else visible_count(user, conds))
+                               count=visible_total(user) if not conds else visible_count(user, conds),
+                               branches=visible_branches(user, conds, SORTS[sort]))
     teams = managed_team_ids(user)
     owners = people_menu(teams) if teams or teams is None else []
-    return render_template("customers/index.html", page=page, sort=sort, owners=owners, regions=region_menu(user),
-                           tiers=TIERS, args=request.args, detail_path=id_paths("customers.detail", "customer_id"))
+    return render_template("customers/index.html", page=page, sort=sort, args=request.args,
+                           owner_choices=[(u.id, u.display_name) for u in owners],
+                           region_choices=[(r, r) for r in region_menu(user)], tier_choices=[(t, t) for t in TIERS],
+                           detail_path=id_paths("customers.detail", "customer_id"))
 
 
 def _list_columns(stmt):
@@ -166,6 +169,14 @@ def _list_columns(stmt):
         Customer.id, Customer.name, Customer.kind, Customer.status, Customer.tier, Customer.region,
         Customer.owner_id, Customer.last_contact_at, User.display_name.label("owner_name"),
     ).select_from(Customer).outerjoin(User, User.id == Customer.owner_id)
+
+
+def visible_branches(user, conds: list, order) -> list | None:
+    """The list's select once per visibility term (see ``paginate_narrow``), or None for a single term."""
+    terms = scope_terms(user)
+    if terms is None or len(terms) <= 1:
+        return None
+    return [select(Customer).where(term, *conds).order_by(*order) for term in terms]
 
 
 def visible_count(user, conds: list):
