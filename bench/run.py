@@ -415,8 +415,24 @@ def _load(target: Target, sessions: dict, levels: list[int], duration: float, wa
     return runs
 
 
+def _share_again(target: Target, reference: Target, sessions: dict, top: int, duration: float,
+                 master_pid: int | None) -> float | None:
+    """The page's req/s at ``top`` clients over the reference's, measured just before and just after it."""
+    before = _load(reference, sessions, [top], duration, 0, master_pid)[str(top)]["rps"]
+    rps = _load(target, sessions, [top], duration, 0, master_pid)[str(top)]["rps"]
+    after = _load(reference, sessions, [top], duration, 0, master_pid)[str(top)]["rps"]
+    around = [v for v in (before, after) if v]
+    return rps / (sum(around) / len(around)) if around else None
+
+
 def measure(pages: list[Target], sessions: dict, levels: list[int], duration: float, warmup: int,
-            master_pid: int | None = None, export_levels: list[int] | None = None) -> list[dict]:
+            master_pid: int | None = None, export_levels: list[int] | None = None, rechecks: int = 0) -> list[dict]:
+    """Every page at each concurrency, the reference again after each. ``rechecks``: a page whose req/s
+    share falls short is measured that many times more, each time between two measurements of the
+    reference, and judged on the median of its shares: on a shared machine a moment of another
+    tenant's load can halve one 1.5-second measurement (the inbox read 49 % in one run and 70 % in the
+    run before, with the same CPU time per request), and a page that is truly slow stays short in
+    most of them. Every measurement is kept in the results (``share_measured``)."""
     results = []
     reference = next((t for t in pages if t.kind == "reference"), None)
     top = str(max(levels))
@@ -436,9 +452,16 @@ def measure(pages: list[Target], sessions: dict, levels: list[int], duration: fl
             around = [rps for rps in (before, after) if rps]
             entry["reference_rps"] = {top: round(sum(around) / len(around), 1) if around else None}
         results.append(entry)
-    for entry in results:
+    for entry, target in zip(results, pages, strict=True):
         ref = {k: {"rps": v} for k, v in entry.get("reference_rps", {}).items()}
-        entry["misses"] = stats.check_targets(entry, ref or None)
+        measured = None
+        if rechecks and target is not reference and stats.share_missed(entry, (ref.get(top) or {}).get("rps")):
+            log(f"{target.name} [{target.role}]: short of its share, measured {rechecks} more times")
+            measured = [entry["runs"][top]["rps"] / ref[top]["rps"]]
+            measured += [s for s in (_share_again(target, reference, sessions, int(top), duration, master_pid)
+                                     for _ in range(rechecks)) if s is not None]
+            entry["share_measured"] = [round(s, 4) for s in measured]
+        entry["misses"] = stats.check_targets(entry, ref or None, measured)
         if entry["kind"] == "reference" and len(between) > 1:
             entry["reference_rechecks"] = between
     return results
@@ -466,6 +489,14 @@ def machine() -> dict:
 
 def _ms(value) -> str:
     return "—" if value is None else f"{value:.1f}"
+
+
+def _rechecked(page: dict) -> str:
+    shares = page.get("share_measured")
+    if not shares:
+        return ""
+    return (f" (share measured {len(shares)} times: {', '.join(f'{s:.1%}' for s in shares)}; "
+            f"median {stats.percentile(shares, 50):.1%})")
 
 
 def markdown(report: dict) -> str:
@@ -496,7 +527,10 @@ def markdown(report: dict) -> str:
         lines[-1:-1] = [f"The reference page was measured {len(rechecks)} times during the run (after every "
                         f"page): {min(rechecks):.0f}–{max(rechecks):.0f} req/s at {levels[-1]} clients. Each "
                         "page's share is taken against the mean of the measurements just before and just after "
-                        "it; the reference row shows the first.", ""]
+                        "it; the reference row shows the first." + (
+                            f" A page short of its share is measured {m['rechecks']} more times, each between two "
+                            "measurements of the reference, and judged on the median of its shares (each one is "
+                            "shown in its row)." if m.get("rechecks") else ""), ""]
     head = ["page", "role", "kind"]
     for c in levels:
         head += [f"req/s @{c}", f"p50 @{c}", f"p95 @{c}", f"p99 @{c}"]
@@ -522,7 +556,8 @@ def markdown(report: dict) -> str:
         first = p["runs"].get(levels[0], {})
         row += [_ms(first.get("server_cpu_ms")), qtext, "—" if not rows else f"{rows[0]:g}",
                 " ".join(f"{k}×{v}" for k, v in statuses.items()),
-                "n/a" if p["kind"] in stats.NO_TARGETS else ("✓" if not p["misses"] else "✗ " + "; ".join(p["misses"]))]
+                "n/a" if p["kind"] in stats.NO_TARGETS else ("✓" if not p["misses"] else "✗ " + "; ".join(p["misses"]))
+                + _rechecked(p)]
         lines.append("| " + " | ".join(str(x).replace("|", "/") for x in row) + " |")
     missed = [p for p in report["pages"] if p["misses"]]
     lines += ["", f"{len(missed)} of {sum(1 for p in report['pages'] if p['kind'] not in stats.NO_TARGETS)} "
@@ -559,6 +594,8 @@ def main(argv=None) -> int:
                     "large factor 8 concurrent multi-second exports mostly measure the queue")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--rechecks", type=int, default=2, help="a page short of its req/s share is measured this "
+                    "many more times, between measurements of the reference, and judged on the median share")
     ap.add_argument("--database-url", help="PostgreSQL URL (else BENCH_DATABASE_URL)")
     ap.add_argument("--sqlite-path", help="scratch SQLite file (default /tmp/portal-bench-F<factor>.db)")
     ap.add_argument("--sqlite-source", help="copy this seeded SQLite file first (default: the seed's /tmp copy)")
@@ -611,7 +648,7 @@ def main(argv=None) -> int:
             pages = [p for p in pages if args.only in p.name or p.kind == "reference"]
         log(f"{len(pages)} pages × {levels} clients × {args.duration} s")
         results = measure(pages, sessions, levels, args.duration, args.warmup, master_pid=server.pid,
-                          export_levels=export_levels)
+                          export_levels=export_levels, rechecks=args.rechecks)
     finally:
         stop_server(server)
 
@@ -620,7 +657,8 @@ def main(argv=None) -> int:
         "meta": {"date": now.strftime("%Y-%m-%d %H:%M UTC"), "database": args.db, "database_version": version,
                  "factor": factor_label(args.factor), "duration_s": args.duration, "clients": levels,
                  "export_clients": export_levels or levels,
-                 "workers": args.workers, "warmup": args.warmup, "accounts": accounts, "machine": host,
+                 "workers": args.workers, "warmup": args.warmup, "rechecks": args.rechecks, "accounts": accounts,
+                 "machine": host,
                  "commit": git_commit(), "demo": args.demo},
         "found": {k: v for k, v in vars(found).items() if k != "notes"},
         "notes": found.notes,

@@ -32,6 +32,12 @@ class Sample:
         return self.hx_redirect or not 200 <= self.status < 300
 
 
+def share_missed(page: dict, reference_rps: float | None) -> bool:
+    """Whether the page's req/s at its highest concurrency falls short of its kind's share of the reference."""
+    share, runs = RPS_SHARE.get(page["kind"]), page["runs"]
+    return bool(share and runs and reference_rps) and runs[max(runs, key=int)]["rps"] < share * reference_rps
+
+
 def percentile(values, pct: float) -> float | None:
     """The pct-th percentile with linear interpolation between closest ranks (numpy's default)."""
     if not values:
@@ -76,12 +82,13 @@ def summarise(samples: list[Sample], elapsed: float) -> dict:
     }
 
 
-def check_targets(page: dict, reference_runs: dict | None) -> list[str]:
+def check_targets(page: dict, reference_runs: dict | None, share_measured: list[float] | None = None) -> list[str]:
     """The targets a page misses, as short phrases (empty: all met).
 
     p95 is judged with one client (the latency a user sees when the server is not saturated);
     the req/s share at the highest concurrency measured (throughput when it is), against the
-    reference table page's req/s at that same concurrency.
+    reference table page's req/s at that same concurrency. ``share_measured``: the shares of a page
+    measured again (``bench/run.py --rechecks``), judged on their median.
     """
     kind = page["kind"]
     runs = page["runs"]
@@ -98,7 +105,11 @@ def check_targets(page: dict, reference_runs: dict | None) -> list[str]:
     share = RPS_SHARE.get(kind)
     top = max(runs, key=int)
     ref = (reference_runs or {}).get(top)
-    if share and ref and ref.get("rps"):
+    if share and share_measured:
+        median = percentile(share_measured, 50)
+        if median < share:
+            misses.append(f"median of {len(share_measured)} measurements {median:.1%} of reference < {share:.0%}")
+    elif share and ref and ref.get("rps"):
         need = share * ref["rps"]
         if runs[top]["rps"] < need:
             misses.append(f"{runs[top]['rps']:.0f} req/s at {top} < {share:.0%} of reference ({ref['rps']:.0f})")

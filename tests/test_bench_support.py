@@ -230,6 +230,39 @@ def test_each_page_is_judged_against_the_reference_measured_around_it(monkeypatc
                      ("list", (8,)), ("reference", (8,))]  # the reference again after each page, at the top only
 
 
+def test_a_page_short_of_its_share_is_measured_again_and_judged_on_the_median(monkeypatch):
+    """--rechecks: a page short of its share is measured again between two measurements of the reference;
+    a page slow in one moment passes on the median, a page slow every time still fails, and every share
+    is kept."""
+    from bench import run
+
+    page_rps = {"/stall": iter([100.0, 180.0, 170.0]), "/slow": iter([100.0, 110.0, 160.0]),
+                "/fine": iter([200.0])}
+    loads = []
+
+    def fake_load(target, sessions, levels, duration, warmup, master_pid):
+        loads.append(target.path)
+        rps = 300.0 if target.kind == "reference" else next(page_rps[target.path])
+        return {"8": {"rps": rps, "p95_ms": 10.0, "queries": 4}}
+
+    monkeypatch.setattr(run, "_load", fake_load)
+    pages = [run.Target("reference", "rep", "/bench/reference-table", "reference")] + [
+        run.Target(path, "rep", path, "list") for path in ("/stall", "/slow", "/fine")]
+    results = {r["path"]: r for r in run.measure(pages, {}, [8], 0.1, 0, rechecks=2)}
+    assert results["/stall"]["share_measured"] == [0.3333, 0.6, 0.5667] and results["/stall"]["misses"] == []
+    assert results["/slow"]["share_measured"] == [0.3333, 0.3667, 0.5333]
+    assert results["/slow"]["misses"] == ["median of 3 measurements 36.7% of reference < 50%"]
+    assert "share_measured" not in results["/fine"] and results["/fine"]["misses"] == []
+    # Each recheck is the page between two measurements of the reference.
+    assert loads[-12:] == ["/bench/reference-table", "/stall", "/bench/reference-table"] * 2 + [
+        "/bench/reference-table", "/slow", "/bench/reference-table"] * 2
+    report = {"meta": {"database": "sqlite", "factor": "1", "date": "d", "commit": "c", "database_version": "v",
+                       "machine": {"cores": 2, "cpu": "x", "ram_gb": 1}, "workers": 2, "duration_s": 0.1,
+                       "clients": [8], "warmup": 0, "rechecks": 2, "accounts": {}},
+              "pages": list(results.values())}
+    assert "(share measured 3 times: 33.3%, 60.0%, 56.7%; median 56.7%)" in run.markdown(report)
+
+
 # The paired growth run (bench/growth.py) -------------------------------------------------------------
 
 def test_growth_pairs_pages_by_key_and_reports_the_missing():

@@ -148,3 +148,33 @@ def test_rows_are_plain_numbers(app, october):
     assert set(next(iter(rows.values()))) == {"plans_due", "plans_on_time", "reports_due", "reports_on_time",
                                               "tasks_due", "tasks_on_time", "rate"}
     assert db.session.scalar(select(WorkPlan.id).limit(1)) is not None
+
+
+def test_slots_between_are_the_slots_of_each_day_in_the_range(app):
+    """slots_between steps a week at a time for a weekly cadence: the same slots, in the same order, as
+    taking the slot of every day from six days before the start, across the National Day week (days off
+    and make-up working Saturdays) and for every due weekday."""
+    from datetime import date, timedelta
+
+    from portal.comms.schedule import Rules, slot_for, slots_between
+
+    def day_by_day(rules, first, end):
+        out = []
+        day = first - timedelta(days=6)
+        while day < end:
+            slot = slot_for(rules, day)
+            if (slot.plan_due or slot.report_due) and slot not in out:
+                out.append(slot)
+            day += timedelta(days=1)
+        return out
+
+    with app.app_context():
+        for cadence in ("week", "day"):
+            for weekday in range(7):
+                rules = Rules(cadence=cadence, weekly_plan_weekday=weekday, weekly_report_weekday=(weekday + 4) % 7)
+                for offset in range(0, 70, 5):
+                    first = date(2026, 9, 1) + timedelta(days=offset)
+                    for days in (1, 9, 31, 92):
+                        end = first + timedelta(days=days)
+                        assert slots_between(rules, first, end) == day_by_day(rules, first, end), \
+                            (cadence, weekday, first, days)
