@@ -429,10 +429,12 @@ def measure(pages: list[Target], sessions: dict, levels: list[int], duration: fl
             master_pid: int | None = None, export_levels: list[int] | None = None, rechecks: int = 0) -> list[dict]:
     """Every page at each concurrency, the reference again after each. ``rechecks``: a page whose req/s
     share falls short is measured that many times more, each time between two measurements of the
-    reference, and judged on the median of its shares: on a shared machine a moment of another
-    tenant's load can halve one 1.5-second measurement (the inbox read 49 % in one run and 70 % in the
-    run before, with the same CPU time per request), and a page that is truly slow stays short in
-    most of them. Every measurement is kept in the results (``share_measured``)."""
+    reference, and judged on the median of its shares; a page whose p95 with one client is over the
+    limit is measured that many times more with one client and judged on the median p95. On a shared
+    machine a moment of another tenant's load can halve one 1.5-second measurement (the inbox read 49 %
+    in one run and 70 % in the run before, with the same CPU time per request) or put three slow
+    requests in one p95 of 60 (the GM's budget page: p50 19 ms, p95 52 ms); a page that is truly slow
+    stays slow in most of them. Every measurement is kept (``share_measured``, ``p95_measured``)."""
     results = []
     reference = next((t for t in pages if t.kind == "reference"), None)
     top = str(max(levels))
@@ -461,7 +463,14 @@ def measure(pages: list[Target], sessions: dict, levels: list[int], duration: fl
             measured += [s for s in (_share_again(target, reference, sessions, int(top), duration, master_pid)
                                      for _ in range(rechecks)) if s is not None]
             entry["share_measured"] = [round(s, 4) for s in measured]
-        entry["misses"] = stats.check_targets(entry, ref or None, measured)
+        p95s = None
+        if rechecks and stats.p95_missed(entry):
+            low = min(entry["runs"], key=int)
+            log(f"{target.name} [{target.role}]: p95 over the limit, measured {rechecks} more times")
+            p95s = [entry["runs"][low]["p95_ms"]] + [
+                _load(target, sessions, [int(low)], duration, 0, master_pid)[low]["p95_ms"] for _ in range(rechecks)]
+            entry["p95_measured"] = [round(v, 1) for v in p95s if v is not None]
+        entry["misses"] = stats.check_targets(entry, ref or None, measured, entry.get("p95_measured"))
         if entry["kind"] == "reference" and len(between) > 1:
             entry["reference_rechecks"] = between
     return results
@@ -492,11 +501,15 @@ def _ms(value) -> str:
 
 
 def _rechecked(page: dict) -> str:
-    shares = page.get("share_measured")
-    if not shares:
-        return ""
-    return (f" (share measured {len(shares)} times: {', '.join(f'{s:.1%}' for s in shares)}; "
-            f"median {stats.percentile(shares, 50):.1%})")
+    notes = []
+    shares, p95s = page.get("share_measured"), page.get("p95_measured")
+    if shares:
+        notes.append(f"share measured {len(shares)} times: {', '.join(f'{s:.1%}' for s in shares)}; "
+                     f"median {stats.percentile(shares, 50):.1%}")
+    if p95s:
+        notes.append(f"p95 with one client measured {len(p95s)} times: {', '.join(f'{v:.1f}' for v in p95s)} ms; "
+                     f"median {stats.percentile(p95s, 50):.1f} ms")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def markdown(report: dict) -> str:
@@ -529,8 +542,9 @@ def markdown(report: dict) -> str:
                         "page's share is taken against the mean of the measurements just before and just after "
                         "it; the reference row shows the first." + (
                             f" A page short of its share is measured {m['rechecks']} more times, each between two "
-                            "measurements of the reference, and judged on the median of its shares (each one is "
-                            "shown in its row)." if m.get("rechecks") else ""), ""]
+                            "measurements of the reference, and judged on the median of its shares; a page over the "
+                            f"p95 limit is measured {m['rechecks']} more times with one client and judged on the "
+                            "median p95 (each measurement is shown in its row)." if m.get("rechecks") else ""), ""]
     head = ["page", "role", "kind"]
     for c in levels:
         head += [f"req/s @{c}", f"p50 @{c}", f"p95 @{c}", f"p99 @{c}"]
@@ -594,8 +608,9 @@ def main(argv=None) -> int:
                     "large factor 8 concurrent multi-second exports mostly measure the queue")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=2)
-    ap.add_argument("--rechecks", type=int, default=2, help="a page short of its req/s share is measured this "
-                    "many more times, between measurements of the reference, and judged on the median share")
+    ap.add_argument("--rechecks", type=int, default=2, help="a page short of its req/s share (or over the p95 "
+                    "limit) is measured this many more times (the share between measurements of the reference) "
+                    "and judged on the median")
     ap.add_argument("--database-url", help="PostgreSQL URL (else BENCH_DATABASE_URL)")
     ap.add_argument("--sqlite-path", help="scratch SQLite file (default /tmp/portal-bench-F<factor>.db)")
     ap.add_argument("--sqlite-source", help="copy this seeded SQLite file first (default: the seed's /tmp copy)")

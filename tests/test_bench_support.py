@@ -263,6 +263,38 @@ def test_a_page_short_of_its_share_is_measured_again_and_judged_on_the_median(mo
     assert "(share measured 3 times: 33.3%, 60.0%, 56.7%; median 56.7%)" in run.markdown(report)
 
 
+def test_a_page_over_the_p95_limit_is_measured_again_with_one_client(monkeypatch):
+    """--rechecks for latency: a p95 over 50 ms with one client is measured again with one client and judged
+    on the median; a page slow every time still fails."""
+    from bench import run
+
+    p95 = {"/stall": iter([52.0, 21.0, 24.0]), "/slow": iter([60.0, 58.0, 40.0]), "/fine": iter([30.0])}
+    loads = []
+
+    def fake_load(target, sessions, levels, duration, warmup, master_pid):
+        loads.append((target.path, tuple(levels)))
+        runs = {str(level): {"rps": 300.0, "p95_ms": 10.0 if target.kind == "reference" else None, "queries": 4}
+                for level in levels}
+        if target.kind != "reference":
+            runs.setdefault("1", {})["p95_ms"] = next(p95[target.path])
+            runs["1"].setdefault("rps", 50.0)
+        return runs
+
+    monkeypatch.setattr(run, "_load", fake_load)
+    pages = [run.Target("reference", "rep", "/bench/reference-table", "reference")] + [
+        run.Target(path, "rep", path, "report") for path in ("/stall", "/slow", "/fine")]
+    results = {r["path"]: r for r in run.measure(pages, {}, [1, 8], 0.1, 0, rechecks=2)}
+    assert results["/stall"]["p95_measured"] == [52.0, 21.0, 24.0] and results["/stall"]["misses"] == []
+    assert results["/slow"]["misses"] == ["median p95 58 ms > 50 ms"]
+    assert "p95_measured" not in results["/fine"] and results["/fine"]["misses"] == []
+    assert loads[-4:] == [("/stall", (1,)), ("/stall", (1,)), ("/slow", (1,)), ("/slow", (1,))]
+    report = {"meta": {"database": "sqlite", "factor": "1", "date": "d", "commit": "c", "database_version": "v",
+                       "machine": {"cores": 2, "cpu": "x", "ram_gb": 1}, "workers": 2, "duration_s": 0.1,
+                       "clients": [1, 8], "warmup": 0, "rechecks": 2, "accounts": {}},
+              "pages": list(results.values())}
+    assert "(p95 with one client measured 3 times: 52.0, 21.0, 24.0 ms; median 24.0 ms)" in run.markdown(report)
+
+
 # The paired growth run (bench/growth.py) -------------------------------------------------------------
 
 def test_growth_pairs_pages_by_key_and_reports_the_missing():
