@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from sqlalchemy.engine import make_url  # noqa: E402
+
 from bench import compare, run, stats  # noqa: E402
 from bench.load import Session, Target, one_request, run_load  # noqa: E402
 from bench.run import factor_label, log  # noqa: E402
@@ -329,7 +331,9 @@ def main(argv=None) -> int:
 
     def meta(label: str) -> dict:
         ns = sizes[label]
-        source = ns.sqlite_source if args.db == "sqlite" else ns.pg_source
+        # The database the pages were served from (PostgreSQL's scratch database, filled from pg_source only
+        # when it was empty); SQLite serves a scratch copy of its seeded source.
+        source = ns.sqlite_source if args.db == "sqlite" else make_url(ns.database_url).database
         return {"date": now.strftime("%Y-%m-%d %H:%M UTC"), "database": args.db, "database_version": versions[label],
                 "factor": factor_label(ns.factor), "source": source, "duration_s": args.duration,
                 "rounds": args.rounds, "clients": [1], "workers": args.workers, "warmup": args.warmup,
