@@ -37,12 +37,16 @@ def _single(runs: dict) -> dict:
     return runs.get("1") or runs[min(runs, key=int)]
 
 
+def _p95_limit(kind: str) -> float:
+    return EXPORT_P95_MS if kind == "export" else P95_MS
+
+
 def p95_missed(page: dict) -> bool:
     """Whether the page's p95 with one client is over its kind's limit."""
     if page["kind"] in NO_TARGETS or not page["runs"]:
         return False
     p95 = _single(page["runs"]).get("p95_ms")
-    return p95 is not None and p95 > (EXPORT_P95_MS if page["kind"] == "export" else P95_MS)
+    return p95 is not None and p95 > _p95_limit(page["kind"])
 
 
 def share_missed(page: dict, reference_rps: float | None) -> bool:
@@ -113,7 +117,7 @@ def check_targets(page: dict, reference_runs: dict | None, share_measured: list[
     failures = sum(r.get("failures", 0) for r in runs.values())
     if failures:
         misses.append(f"{failures} failed requests")
-    limit = EXPORT_P95_MS if kind == "export" else P95_MS
+    limit = _p95_limit(kind)
     p95 = percentile(p95_measured, 50) if p95_measured else _single(runs).get("p95_ms")
     if p95 is not None and p95 > limit:
         misses.append(f"{'median ' if p95_measured else ''}p95 {p95:.0f} ms > {limit:.0f} ms")
@@ -124,10 +128,8 @@ def check_targets(page: dict, reference_runs: dict | None, share_measured: list[
         median = percentile(share_measured, 50)
         if median < share:
             misses.append(f"median of {len(share_measured)} measurements {median:.1%} of reference < {share:.0%}")
-    elif share and ref and ref.get("rps"):
-        need = share * ref["rps"]
-        if runs[top]["rps"] < need:
-            misses.append(f"{runs[top]['rps']:.0f} req/s at {top} < {share:.0%} of reference ({ref['rps']:.0f})")
+    elif share_missed(page, (ref or {}).get("rps")):
+        misses.append(f"{runs[top]['rps']:.0f} req/s at {top} < {share:.0%} of reference ({ref['rps']:.0f})")
     most = max((r.get("queries_max") or r.get("queries") or 0) for r in runs.values())
     if most > MAX_QUERIES:
         misses.append(f"{most:g} queries > {MAX_QUERIES}")
